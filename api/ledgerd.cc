@@ -1,0 +1,75 @@
+// ledgerd: serves a ledger over HTTP. `ledgerd --data DIR --listen HOST:PORT`.
+// SIGTERM or SIGINT: stop accepting, finish accepted appends, close the store, exit 0.
+#include <csignal>
+#include <iostream>
+#include <string>
+
+#include "api/server.h"
+#include "crypto/signing.h"
+#include "ledger/event_store.h"
+
+namespace {
+
+int Usage() {
+  std::cerr << "usage: ledgerd [--data DIR] [--listen HOST:PORT]\n"
+               "  --data DIR          ledger data directory (default ./data)\n"
+               "  --listen HOST:PORT  address to serve on (default 127.0.0.1:8080)\n";
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string data = "./data";
+  std::string listen = "127.0.0.1:8080";
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      Usage();
+      return 0;
+    }
+    if (i + 1 >= argc) return Usage();
+    if (arg == "--data") data = argv[++i];
+    else if (arg == "--listen") listen = argv[++i];
+    else return Usage();
+  }
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return Usage();
+  api::ServerOptions options;
+  options.host = listen.substr(0, colon);
+  try {
+    options.port = static_cast<std::uint16_t>(std::stoul(listen.substr(colon + 1)));
+  } catch (const std::exception&) {
+    return Usage();
+  }
+  if (!crypto::Initialize()) return 3;
+
+  // Block the signals in every thread; the main thread waits for them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto store = ledger::EventStore::Open({data, 0, {}});
+  if (!store.ok()) {
+    std::cerr << "error: " << store.status().ToString() << "\n";
+    return 3;
+  }
+  api::Server server(store->get(), options);
+  if (auto s = server.Start(); !s.ok()) {
+    std::cerr << "error: " << s.ToString() << "\n";
+    return 3;
+  }
+  std::cerr << "ledgerd: serving '" << (*store)->origin() << "' (" << (*store)->size()
+            << " entries) on http://" << options.host << ":" << server.port() << "\n";
+  int signal = 0;
+  sigwait(&signals, &signal);
+  std::cerr << "ledgerd: signal " << signal << ", shutting down\n";
+  server.Stop();
+  if (auto s = (*store)->Close(); !s.ok()) {
+    std::cerr << "error: " << s.ToString() << "\n";
+    return 3;
+  }
+  return 0;
+}

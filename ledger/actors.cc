@@ -1,0 +1,240 @@
+#include "ledger/actors.h"
+
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+
+#include "crypto/note.h"
+#include "ledger/constants.h"
+
+namespace ledger {
+
+bool RoleMaySign(v1::Role role, v1::Event::BodyCase kind) {
+  switch (kind) {
+    case v1::Event::kRegisterActor:
+    case v1::Event::kRevokeActor:
+      return role == v1::ROLE_ADMIN;
+    case v1::Event::kDocumentFiled:
+      return role == v1::ROLE_ADMIN || role == v1::ROLE_FINANCE_OFFICER ||
+             role == v1::ROLE_INSPECTOR || role == v1::ROLE_AUDITOR;
+    case v1::Event::kGenesis:
+    case v1::Event::BODY_NOT_SET:
+      return false;
+  }
+  return false;
+}
+
+std::string_view RoleName(v1::Role role) {
+  switch (role) {
+    case v1::ROLE_ADMIN: return "admin";
+    case v1::ROLE_FINANCE_OFFICER: return "finance_officer";
+    case v1::ROLE_INSPECTOR: return "inspector";
+    case v1::ROLE_AUDITOR: return "auditor";
+    default: return "unspecified";
+  }
+}
+
+std::string_view EventKindName(v1::Event::BodyCase kind) {
+  switch (kind) {
+    case v1::Event::kGenesis: return "genesis";
+    case v1::Event::kRegisterActor: return "register_actor";
+    case v1::Event::kRevokeActor: return "revoke_actor";
+    case v1::Event::kDocumentFiled: return "document_filed";
+    case v1::Event::BODY_NOT_SET: return "none";
+  }
+  return "unknown";
+}
+
+Status ValidateActor(const v1::Actor& actor) {
+  if (!crypto::IsValidKeyName(actor.name()) ||
+      actor.name().size() > constants::actor_name_bytes_max) {
+    return Status(Code::kInvalidEvent, "actor name must be a key name (no spaces or '+')");
+  }
+  if (actor.public_key().size() != crypto::kPublicKeyBytes) {
+    return Status(Code::kInvalidEvent, "actor public key must be 32 bytes");
+  }
+  if (actor.role() == v1::ROLE_UNSPECIFIED || !v1::Role_IsValid(actor.role())) {
+    return Status(Code::kInvalidEvent, "actor role must be set");
+  }
+  const std::string& region = actor.region_code();
+  if (!region.empty() &&
+      (region.size() != 6 || !std::all_of(region.begin(), region.end(), ::isdigit))) {
+    return Status(Code::kInvalidEvent, "region code must be six digits, got '" + region + "'");
+  }
+  return Status::Ok();
+}
+
+ActorRegistry::ActorRegistry(rocksdb::ColumnFamilyHandle* actors_family)
+    : actors_family_(actors_family) {}
+
+void ActorRegistry::Load(v1::ActorRecord record) {
+  Key key = record.actor().public_key();
+  actors_[key] = std::move(record);
+}
+
+const v1::ActorRecord* ActorRegistry::Find(const crypto::PublicKey& key) const {
+  auto it = actors_.find(Key(crypto::AsBytes(key)));
+  return it == actors_.end() ? nullptr : &it->second;
+}
+
+std::vector<v1::ActorRecord> ActorRegistry::List() const {
+  std::vector<v1::ActorRecord> list;
+  list.reserve(actors_.size());
+  for (const auto& [key, record] : actors_) list.push_back(record);
+  std::sort(list.begin(), list.end(), [](const auto& a, const auto& b) {
+    return a.registered_index() < b.registered_index();
+  });
+  return list;
+}
+
+namespace {
+// The region an event concerns, or empty when it concerns none in particular.
+std::string_view EventRegion(const v1::Event& event) {
+  if (event.has_document_filed()) return event.document_filed().region_code();
+  return {};
+}
+}  // namespace
+
+Result<const v1::ActorRecord*> ActorRegistry::Authorize(const CheckedEvent& checked,
+                                                        std::uint64_t index) const {
+  const v1::Event& event = checked.event;
+  if (index == 0 || event.has_genesis()) {
+    if (index != 0 || !event.has_genesis()) {
+      return Status(Code::kInvalidEvent, "a genesis event stands at index 0 and only there");
+    }
+    static const v1::ActorRecord kLogKey;  // The log key is no actor: it signs genesis only.
+    return &kLogKey;
+  }
+  const v1::ActorRecord* signer = Find(checked.signer);
+  if (signer == nullptr) {
+    return Status(Code::kUnknownSigner,
+                  "signing key " + crypto::HexEncode(crypto::AsBytes(checked.signer)).substr(0, 16) +
+                      "… is not a registered actor");
+  }
+  if (signer->has_revoked_index() && signer->revoked_index() < index) {
+    return Status(Code::kRevokedSigner, "actor '" + signer->actor().name() +
+                                            "' was revoked at index " +
+                                            std::to_string(signer->revoked_index()));
+  }
+  if (!RoleMaySign(signer->actor().role(), event.body_case())) {
+    return Status(Code::kRoleNotAllowed,
+                  "role " + std::string(RoleName(signer->actor().role())) + " may not sign " +
+                      std::string(EventKindName(event.body_case())) + " events");
+  }
+  std::string_view region = EventRegion(event);
+  const std::string& scope = signer->actor().region_code();
+  if (!scope.empty() && region != scope) {
+    return Status(Code::kScopeNotAllowed,
+                  "actor '" + signer->actor().name() + "' is limited to region " + scope +
+                      ", event concerns '" + std::string(region) + "'");
+  }
+  return signer;
+}
+
+Status ActorRegistry::Apply(const CheckedEvent& checked, std::uint64_t index,
+                            const v1::ActorRecord& /*signer*/, rocksdb::WriteBatch* batch) {
+  const v1::Event& event = checked.event;
+  switch (event.body_case()) {
+    case v1::Event::kGenesis:
+      return ApplyGenesis(event.genesis(), checked.signer, index, batch);
+    case v1::Event::kRegisterActor:
+      return ApplyRegister(event.register_actor().actor(), index, batch);
+    case v1::Event::kRevokeActor:
+      return ApplyRevoke(event.revoke_actor(), index, batch);
+    default:
+      return Status::Ok();
+  }
+}
+
+Status ActorRegistry::ApplyGenesis(const v1::Genesis& genesis, const crypto::PublicKey& signer,
+                                   std::uint64_t index, rocksdb::WriteBatch* batch) {
+  if (genesis.crypto_suite() != crypto::kSuiteEd25519Sha256) {
+    return Status(Code::kInvalidEvent, "unsupported crypto suite '" + genesis.crypto_suite() + "'");
+  }
+  auto log_key = crypto::ParseVerifierKey(genesis.log_key());
+  if (!log_key.ok()) return Status(Code::kInvalidEvent, "genesis log key: " + log_key.status().message());
+  if (!crypto::ConstantTimeEqual(crypto::AsBytes(log_key->key), crypto::AsBytes(signer))) {
+    return Status(Code::kBadSignature, "genesis is not signed by the log key it names");
+  }
+  if (genesis.first_admin().role() != v1::ROLE_ADMIN) {
+    return Status(Code::kInvalidEvent, "the first actor must be an admin");
+  }
+  return ApplyRegister(genesis.first_admin(), index, batch);
+}
+
+Status ActorRegistry::ApplyRegister(const v1::Actor& actor, std::uint64_t index,
+                                    rocksdb::WriteBatch* batch) {
+  if (Status status = ValidateActor(actor); !status.ok()) return status;
+  if (actors_.count(actor.public_key()) != 0) {
+    return Status(Code::kInvalidEvent,
+                  "key of '" + actor.name() + "' is already registered (a key is registered once)");
+  }
+  v1::ActorRecord record;
+  *record.mutable_actor() = actor;
+  record.set_registered_index(index);
+  Put(std::move(record), batch);
+  return Status::Ok();
+}
+
+Status ActorRegistry::ApplyRevoke(const v1::RevokeActor& revoke, std::uint64_t index,
+                                  rocksdb::WriteBatch* batch) {
+  auto it = actors_.find(revoke.public_key());
+  if (it == actors_.end()) {
+    return Status(Code::kInvalidEvent, "cannot revoke a key that is not registered");
+  }
+  if (it->second.has_revoked_index()) {
+    return Status(Code::kInvalidEvent, "actor '" + it->second.actor().name() +
+                                           "' is already revoked");
+  }
+  if (it->second.actor().role() == v1::ROLE_ADMIN && ActiveAdmins() == 1) {
+    return Status(Code::kInvalidEvent, "cannot revoke the last active admin");
+  }
+  v1::ActorRecord record = it->second;
+  record.set_revoked_index(index);
+  Put(std::move(record), batch);
+  return Status::Ok();
+}
+
+std::size_t ActorRegistry::ActiveAdmins() const {
+  return static_cast<std::size_t>(std::count_if(actors_.begin(), actors_.end(), [](const auto& kv) {
+    return kv.second.actor().role() == v1::ROLE_ADMIN && !kv.second.has_revoked_index();
+  }));
+}
+
+void ActorRegistry::Put(v1::ActorRecord record, rocksdb::WriteBatch* batch) {
+  Key key = record.actor().public_key();
+  if (undo_.has_value()) {
+    auto it = actors_.find(key);
+    undo_->emplace_back(key, it == actors_.end() ? std::nullopt
+                                                 : std::optional<v1::ActorRecord>(it->second));
+  }
+  if (batch != nullptr && actors_family_ != nullptr) {
+    // Put errors surface at Write; a WriteBatch Put only fails past its size limit.
+    batch->Put(actors_family_, key, record.SerializeAsString()).PermitUncheckedError();
+  }
+  actors_[key] = std::move(record);
+}
+
+void ActorRegistry::SetSavepoint() {
+  assert(!undo_.has_value());  // Savepoints do not nest.
+  undo_.emplace();
+}
+
+void ActorRegistry::RollbackToSavepoint() {
+  assert(undo_.has_value());
+  for (auto it = undo_->rbegin(); it != undo_->rend(); ++it) {
+    if (it->second.has_value()) {
+      actors_[it->first] = *it->second;
+    } else {
+      actors_.erase(it->first);
+    }
+  }
+  undo_.reset();
+}
+
+void ActorRegistry::ReleaseSavepoint() {
+  assert(undo_.has_value());
+  undo_.reset();
+}
+
+}  // namespace ledger

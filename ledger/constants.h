@@ -1,0 +1,49 @@
+// Every limit of the ledger in one place, each with the reason for its value.
+// Formats these limits apply to are specified in docs/formats.md.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace ledger::constants {
+
+// Largest serialized Event a signer may submit. Events are small records; 64 KiB leaves room
+// for long document titles and fact lists while bounding memory per queued append.
+inline constexpr std::size_t event_bytes_max = 64 * 1024;
+// Largest SignedEvent envelope: an event plus key, signature and roster proof.
+inline constexpr std::size_t signed_event_bytes_max = event_bytes_max + 4096;
+// Largest roster, in events. A county's monthly payment roster is a few thousand rows; 10,000
+// is the largest the plan's programs produce, and one roster is committed in one WriteBatch.
+inline constexpr std::size_t roster_events_max = 10'000;
+inline constexpr std::size_t roster_header_bytes_max = 4096;
+// Roster paths have one hash per tree level.
+inline constexpr std::size_t roster_audit_path_max = 14;  // ceil(log2(roster_events_max))
+static_assert((std::size_t{1} << roster_audit_path_max) >= roster_events_max);
+
+inline constexpr std::size_t event_id_bytes_max = 128;
+inline constexpr std::size_t origin_bytes_max = 256;
+inline constexpr std::size_t actor_name_bytes_max = 128;
+
+// Appends waiting for signature checks or sequencing. Beyond this, Submit answers kBusy at
+// once instead of growing memory: about 64 MiB of queued events at the typical 1 KiB.
+inline constexpr std::size_t append_queue_max = 65'536;
+// Entries committed in one synced WriteBatch. Bounds the latency one batch adds and the size
+// of a WriteBatch (a roster may exceed it: a roster is never split across batches).
+inline constexpr std::size_t commit_batch_entries_max = 8'192;
+static_assert(commit_batch_entries_max <= append_queue_max);
+// Stateless checks (decode, signature) are handed to workers in chunks of this many appends.
+inline constexpr std::size_t check_chunk_max = 64;
+// Worker threads for stateless checks; 0 means one per core.
+inline constexpr std::size_t check_threads_max = 64;
+
+// Verification reads the log in windows of this many entries and verifies their signatures in
+// parallel; it bounds verify's memory.
+inline constexpr std::size_t verify_window_entries = 16'384;
+
+// A Merkle tree of 2^63 leaves is far beyond any ledger; levels fit in a byte.
+inline constexpr std::uint8_t tree_levels_max = 63;
+
+// Ledgerctl: largest JSON file `append` reads.
+inline constexpr std::size_t json_input_bytes_max = 4 * event_bytes_max;
+
+}  // namespace ledger::constants

@@ -1,0 +1,57 @@
+// The one definition of a well-formed, correctly signed event, shared by the append path and the
+// verifier: everything that can be checked without the ledger's state.
+//
+// Pure functions, safe from any thread. They cost one Ed25519 verification per event (one per
+// roster for CheckSignedRoster) and never re-serialize what they verify.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "crypto/hash.h"
+#include "crypto/signing.h"
+#include "ledger/ledger.pb.h"
+#include "ledger/status.h"
+
+namespace ledger {
+
+// An event whose bytes decoded and whose signature verified, with the envelope to store.
+struct CheckedEvent {
+  v1::Event event;
+  v1::SignedEvent envelope;  // envelope.event() holds the exact signed bytes.
+  crypto::PublicKey signer{};
+};
+
+// Remembers roster header signatures already verified, so a verifier walking 10,000 entries of
+// one roster verifies its signature once. Safe for concurrent use.
+class RosterSignatureCache {
+ public:
+  bool Contains(const crypto::Hash& key) const;
+  void Insert(const crypto::Hash& key);
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_set<std::string> verified_;
+};
+
+// Checks a client's serialized SignedEvent for `origin`: size limits, decoding, the event's
+// shape and a signature over the event (a roster proof is refused here: rosters arrive whole).
+// Errors: kTooLarge, kMalformed, kWrongOrigin, kBadSignature.
+Result<CheckedEvent> CheckSignedEvent(std::string_view signed_event_bytes, std::string_view origin);
+
+// Checks an envelope read back from the log: like CheckSignedEvent, and also accepts a roster
+// proof (header signature, event inclusion in the header's root). `cache` may be null.
+Result<CheckedEvent> CheckStoredEnvelope(const v1::SignedEvent& envelope, std::string_view origin,
+                                         RosterSignatureCache* cache);
+
+// Checks a client's serialized SignedRoster: header signature (once), event count and the root
+// over the events' exact bytes; returns each event with its RosterProof envelope, in order.
+// Errors as CheckSignedEvent, naming the roster line (0-based event position) at fault.
+Result<std::vector<CheckedEvent>> CheckSignedRoster(std::string_view signed_roster_bytes,
+                                                    std::string_view origin);
+
+}  // namespace ledger

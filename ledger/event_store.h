@@ -1,0 +1,112 @@
+// EventStore: the ledger's append-only log on RocksDB. The only way anything is written.
+//
+// An append passes two stages. Stateless checks (size, decoding, signature: event_check.h) run on
+// a pool of worker threads, one per core. One sequencer thread then takes checked appends in
+// groups, checks each against current state (actors, then every Projection), assigns indexes,
+// links each entry to the previous entry's hash, extends the Merkle tree, signs a checkpoint of
+// the new tree, and writes the whole group in one synced RocksDB WriteBatch. Callbacks run only
+// after that write is durable. A rejected append changes nothing; a roster is all or nothing.
+//
+// Thread safety: every public method may be called from any thread at any time. Callbacks run on
+// the store's threads and must not block for long; they may call Submit.
+// Data directory layout and every stored byte: docs/formats.md.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crypto/hash.h"
+#include "crypto/note.h"
+#include "ledger/ledger.pb.h"
+#include "ledger/projection.h"
+#include "ledger/status.h"
+
+namespace ledger {
+
+// What an acknowledged append gets back: where the event is and the hash that commits to it.
+struct Receipt {
+  std::uint64_t index = 0;
+  crypto::Hash entry_hash{};
+  bool duplicate = false;  // The event id was appended before with these exact bytes.
+};
+
+struct StoreOptions {
+  std::string data_dir;
+  // Worker threads for stateless checks; 0 = one per core.
+  std::size_t check_threads = 0;
+  // Domain projections consulted, in order, after the actor registry. Owned by the caller, who
+  // keeps them alive until the store is closed.
+  std::vector<Projection*> projections;
+};
+
+struct CreateOptions {
+  std::string data_dir;
+  std::string origin;        // Also the log key's name; a C2SP key name (no spaces, no '+').
+  v1::Actor first_admin;     // Role must be admin.
+  std::int64_t timestamp_ms = 0;  // Genesis time; 0 = now.
+};
+
+// Paths inside a data directory.
+std::string DatabasePath(const std::string& data_dir);    // DIR/db
+std::string LogKeyPath(const std::string& data_dir);      // DIR/log.key (mode 0600)
+std::string LogPublicKeyPath(const std::string& data_dir);  // DIR/log.pub
+
+class EventStore {
+ public:
+  using AppendCallback = std::function<void(Result<Receipt>)>;
+  using RosterCallback = std::function<void(Result<std::vector<Receipt>>)>;
+
+  // Creates a ledger in `options.data_dir` (which must not hold one): a fresh log key, the
+  // genesis entry registering the first admin, and the first checkpoint.
+  static Status Create(const CreateOptions& options);
+  // Opens an existing ledger, recovering to its last durable batch. kCorruption if the stored
+  // tree does not match the stored checkpoint.
+  static Result<std::unique_ptr<EventStore>> Open(StoreOptions options);
+
+  // Finishes every accepted append, then closes RocksDB.
+  ~EventStore();
+  EventStore(const EventStore&) = delete;
+  EventStore& operator=(const EventStore&) = delete;
+
+  // Appends a serialized v1::SignedEvent. `done` runs exactly once: with the receipt once the
+  // entry is durable, or with the rejection. kBusy at once if append_queue_max appends wait.
+  void Submit(std::string signed_event, AppendCallback done);
+  // Appends a serialized v1::SignedRoster: one entry per event, in roster order, in one batch.
+  void SubmitRoster(std::string signed_roster, RosterCallback done);
+
+  // Blocking forms of the above.
+  Result<Receipt> Append(std::string signed_event);
+  Result<std::vector<Receipt>> AppendRoster(std::string signed_roster);
+
+  // Stops accepting appends, finishes those accepted, closes RocksDB. Idempotent.
+  Status Close();
+
+  const std::string& origin() const;
+  const crypto::VerifierKey& log_key() const;
+  // Number of durable entries (the tree size of the latest checkpoint).
+  std::uint64_t size() const;
+  // The latest signed checkpoint note.
+  std::string checkpoint() const;
+  // The exact stored bytes of entry `index` (a serialized v1::LogEntry). kNotFound past the end.
+  Result<std::string> ReadEntry(std::uint64_t index) const;
+  // The index an event id was appended at. kNotFound if never.
+  Result<std::uint64_t> FindEventId(const std::string& event_id) const;
+  // Actors as of the head.
+  std::vector<v1::ActorRecord> Actors() const;
+  // Hash of the complete Merkle node (level, index), read from the store.
+  std::optional<crypto::Hash> TreeNode(std::uint8_t level, std::uint64_t index) const;
+  // Appends waiting to be checked or sequenced.
+  std::size_t queue_depth() const;
+
+  class Impl;
+
+ private:
+  explicit EventStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ledger

@@ -1,0 +1,34 @@
+// On-disk format constants: column families, key encodings and metadata keys.
+// The prose specification with worked examples is docs/formats.md; keep the two in step.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ledger::format {
+
+// Bumped only with a migration; a store of another version is refused at open.
+inline constexpr std::uint32_t kFormatVersion = 1;
+
+// Column families.
+inline constexpr std::string_view kEntriesFamily = "entries";   // index -> LogEntry bytes
+inline constexpr std::string_view kTreeFamily = "tree";         // (level, index) -> 32-byte hash
+inline constexpr std::string_view kEventIdsFamily = "event_ids";  // event id -> index
+inline constexpr std::string_view kActorsFamily = "actors";     // public key -> ActorRecord bytes
+// The default family holds metadata under these keys.
+inline constexpr std::string_view kMetaFormatVersion = "format_version";  // decimal text
+inline constexpr std::string_view kMetaOrigin = "origin";
+inline constexpr std::string_view kMetaLogKey = "log_key";          // verifier key text
+inline constexpr std::string_view kMetaCheckpoint = "checkpoint";   // latest signed note
+
+// Entry keys and event-id values: 8-byte big-endian index, so keys sort in log order.
+std::string EncodeIndex(std::uint64_t index);
+std::optional<std::uint64_t> DecodeIndex(std::string_view bytes);
+
+// Tree keys: 1 byte level, then the 8-byte big-endian node index. Nodes of one level are
+// contiguous and in order, so a tlog tile is one short range scan.
+std::string EncodeNodeKey(std::uint8_t level, std::uint64_t index);
+
+}  // namespace ledger::format

@@ -1,0 +1,80 @@
+#include "ledger/log_reader.h"
+
+#include "ledger/event_store.h"
+#include "ledger/format.h"
+#include "ledger/rocks_impl.h"
+
+namespace ledger {
+
+struct LogReader::Rocks {
+  internal::RocksHandles handles;
+};
+
+LogReader::~LogReader() = default;
+
+Result<std::unique_ptr<LogReader>> LogReader::Open(const std::string& data_dir) {
+  auto handles = internal::OpenRocks(DatabasePath(data_dir), internal::OpenMode::kReadOnly);
+  if (!handles.ok()) return handles.status();
+  std::unique_ptr<LogReader> reader(new LogReader());
+  reader->rocks_ = std::make_unique<Rocks>();
+  reader->rocks_->handles = std::move(*handles);
+  auto& h = reader->rocks_->handles;
+  Status status = internal::FromRocks(
+      h.db->Get(rocksdb::ReadOptions(), h.meta, std::string(format::kMetaOrigin), &reader->origin_),
+      "reading origin");
+  if (!status.ok()) return status;
+  rocksdb::Status rs = h.db->Get(rocksdb::ReadOptions(), h.meta,
+                                 std::string(format::kMetaCheckpoint), &reader->checkpoint_);
+  if (!rs.ok() && !rs.IsNotFound()) return internal::FromRocks(rs, "reading checkpoint");
+  return reader;
+}
+
+Result<std::string> LogReader::Read(std::uint64_t index) const {
+  auto& h = rocks_->handles;
+  std::string value;
+  rocksdb::Status rs = h.db->Get(rocksdb::ReadOptions(), h.entries, format::EncodeIndex(index), &value);
+  if (rs.IsNotFound()) return Status(Code::kNotFound, "no entry at index " + std::to_string(index));
+  if (!rs.ok()) return internal::FromRocks(rs, "reading entry " + std::to_string(index));
+  return value;
+}
+
+Status LogReader::Scan(
+    std::uint64_t from,
+    const std::function<bool(std::uint64_t key_index, std::string_view bytes)>& visit) const {
+  auto& h = rocks_->handles;
+  rocksdb::ReadOptions options;
+  options.readahead_size = 2 << 20;  // Sequential scan: read ahead in large blocks.
+  options.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(h.db->NewIterator(options, h.entries));
+  for (it->Seek(format::EncodeIndex(from)); it->Valid(); it->Next()) {
+    auto index = format::DecodeIndex(std::string_view(it->key().data(), it->key().size()));
+    if (!index) return Status(Code::kCorruption, "an entries key is not an 8-byte index");
+    if (!visit(*index, std::string_view(it->value().data(), it->value().size()))) break;
+  }
+  return internal::FromRocks(it->status(), "scanning entries");
+}
+
+std::optional<std::string> LogReader::RecordedLeafHash(std::uint64_t index) const {
+  auto& h = rocks_->handles;
+  std::string value;
+  if (!h.db->Get(rocksdb::ReadOptions(), h.tree, format::EncodeNodeKey(0, index), &value).ok()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+Result<std::uint64_t> LogReader::EndIndex() const {
+  auto& h = rocks_->handles;
+  std::unique_ptr<rocksdb::Iterator> it(h.db->NewIterator(rocksdb::ReadOptions(), h.entries));
+  it->SeekToLast();
+  if (!it->Valid()) {
+    Status status = internal::FromRocks(it->status(), "seeking the last entry");
+    if (!status.ok()) return status;
+    return std::uint64_t{0};
+  }
+  auto index = format::DecodeIndex(std::string_view(it->key().data(), it->key().size()));
+  if (!index) return Status(Code::kCorruption, "an entries key is not an 8-byte index");
+  return *index + 1;
+}
+
+}  // namespace ledger

@@ -1,0 +1,90 @@
+#include "ledger/rocks_impl.h"
+
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+
+#include <vector>
+
+#include "ledger/format.h"
+
+namespace ledger::internal {
+
+Status FromRocks(const rocksdb::Status& status, const std::string& what) {
+  if (status.ok()) return Status::Ok();
+  Code code = Code::kIOError;
+  if (status.IsNotFound()) code = Code::kNotFound;
+  if (status.IsCorruption()) code = Code::kCorruption;
+  if (status.IsInvalidArgument()) code = Code::kInvalidArgument;
+  return Status(code, what + ": " + status.ToString());
+}
+
+RocksHandles::~RocksHandles() { Close().IgnoreError(); }
+
+Status RocksHandles::Close() {
+  if (!db) return Status::Ok();
+  for (auto* handle : {meta, entries, tree, event_ids, actors}) {
+    if (handle != nullptr) db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+  }
+  entries = tree = event_ids = actors = meta = nullptr;
+  rocksdb::Status status = db->Close();
+  db.reset();
+  return FromRocks(status, "closing the database");
+}
+
+namespace {
+
+rocksdb::ColumnFamilyOptions FamilyOptions(std::string_view name) {
+  rocksdb::ColumnFamilyOptions options;
+  rocksdb::BlockBasedTableOptions table;
+  if (name == format::kEventIdsFamily) {
+    // Every append probes its event id; most probes miss, which the filter answers in memory.
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    table.whole_key_filtering = true;
+  }
+  if (name == format::kEntriesFamily || name == format::kTreeFamily) {
+    // Keys are dense big-endian integers written in order: no overlap between files.
+    options.level_compaction_dynamic_level_bytes = true;
+  }
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  options.compression = rocksdb::kLZ4Compression;
+  return options;
+}
+
+}  // namespace
+
+Result<RocksHandles> OpenRocks(const std::string& path, OpenMode mode) {
+  rocksdb::DBOptions options;
+  options.create_if_missing = mode == OpenMode::kCreate;
+  options.error_if_exists = mode == OpenMode::kCreate;
+  options.create_missing_column_families = mode == OpenMode::kCreate;
+  options.paranoid_checks = true;
+  options.max_background_jobs = 2;
+  // WAL recovery stops at the first corrupt record: a torn tail of an unacknowledged write is
+  // dropped, anything before it (acknowledged, synced) is kept.
+  options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+
+  const std::vector<std::string_view> names = {rocksdb::kDefaultColumnFamilyName,
+                                               format::kEntriesFamily, format::kTreeFamily,
+                                               format::kEventIdsFamily, format::kActorsFamily};
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (std::string_view name : names) {
+    families.emplace_back(std::string(name), FamilyOptions(name));
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status status =
+      mode == OpenMode::kReadOnly
+          ? rocksdb::DB::OpenForReadOnly(options, path, families, &handles, &raw)
+          : rocksdb::DB::Open(options, path, families, &handles, &raw);
+  if (!status.ok()) return FromRocks(status, "opening " + path);
+  RocksHandles result;
+  result.db.reset(raw);
+  result.meta = handles[0];
+  result.entries = handles[1];
+  result.tree = handles[2];
+  result.event_ids = handles[3];
+  result.actors = handles[4];
+  return result;
+}
+
+}  // namespace ledger::internal

@@ -1,0 +1,36 @@
+// Private to ledger/: opening the ledger's RocksDB with its column families, and converting
+// RocksDB errors into ours. Nothing outside ledger/ includes this.
+#pragma once
+
+#include <rocksdb/db.h>
+
+#include <memory>
+#include <string>
+
+#include "ledger/status.h"
+
+namespace ledger::internal {
+
+struct RocksHandles {
+  std::unique_ptr<rocksdb::DB> db;
+  rocksdb::ColumnFamilyHandle* meta = nullptr;  // The default family; owned by db.
+  rocksdb::ColumnFamilyHandle* entries = nullptr;
+  rocksdb::ColumnFamilyHandle* tree = nullptr;
+  rocksdb::ColumnFamilyHandle* event_ids = nullptr;
+  rocksdb::ColumnFamilyHandle* actors = nullptr;
+
+  RocksHandles() = default;
+  RocksHandles(RocksHandles&&) = default;
+  RocksHandles& operator=(RocksHandles&&) = default;
+  ~RocksHandles();  // Destroys the family handles, then closes the database.
+  Status Close();
+};
+
+enum class OpenMode { kCreate, kReadWrite, kReadOnly };
+
+Result<RocksHandles> OpenRocks(const std::string& path, OpenMode mode);
+
+// Converts a RocksDB status; `what` says what we were doing ("reading entry 12").
+Status FromRocks(const rocksdb::Status& status, const std::string& what);
+
+}  // namespace ledger::internal

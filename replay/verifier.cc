@@ -1,0 +1,214 @@
+#include "replay/verifier.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "crypto/merkle.h"
+#include "ledger/actors.h"
+#include "ledger/constants.h"
+#include "ledger/event_check.h"
+#include "ledger/log_reader.h"
+
+namespace replay {
+
+using ledger::Code;
+using ledger::Status;
+
+namespace {
+
+// What the parallel stage learns about one stored entry.
+struct Decoded {
+  std::uint64_t key_index = 0;
+  std::string bytes;
+  ledger::v1::LogEntry entry;
+  bool parsed = false;  // The bytes decoded as a LogEntry.
+  crypto::Hash entry_hash{};
+  ledger::Status status;  // Decoding or signature failure.
+  ledger::CheckedEvent event;
+};
+
+void DecodeAndCheck(Decoded* d, const std::string& origin, ledger::RosterSignatureCache* cache) {
+  d->entry_hash = crypto::LeafHash(d->bytes);
+  if (!d->entry.ParseFromString(d->bytes)) {
+    d->status = Status(Code::kMalformed, "entry bytes do not decode as ledger.v1.LogEntry");
+    return;
+  }
+  d->parsed = true;
+  auto checked = ledger::CheckStoredEnvelope(d->entry.signed_event(), origin, cache);
+  if (!checked.ok()) {
+    d->status = checked.status();
+    return;
+  }
+  d->event = std::move(*checked);
+}
+
+class Walker {
+ public:
+  Walker(const VerifyOptions& options, const ledger::LogReader* reader, std::string origin,
+         VerifyReport* report)
+      : options_(options), reader_(reader), origin_(std::move(origin)), report_(report) {
+    projections_.push_back(&actors_);
+    projections_.insert(projections_.end(), options.projections.begin(), options.projections.end());
+    threads_ = options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  }
+
+  // Verifies one window of entries; false once a problem is found.
+  bool VerifyWindow(std::vector<Decoded>& window) {
+    ParallelCheck(window);
+    for (Decoded& d : window) {
+      if (!VerifyOne(d)) return false;
+    }
+    return true;
+  }
+
+  bool Fail(std::uint64_t index, Status status) {
+    report_->first_bad_index = index;
+    report_->problem = std::move(status);
+    return false;
+  }
+
+  std::uint64_t next() const { return next_; }
+  const crypto::CompactTree& tree() const { return tree_; }
+
+ private:
+  void ParallelCheck(std::vector<Decoded>& window) {
+    std::vector<std::thread> workers;
+    const std::size_t n = window.size();
+    for (std::size_t t = 0; t < threads_; ++t) {
+      workers.emplace_back([&, t] {
+        for (std::size_t i = t; i < n; i += threads_) DecodeAndCheck(&window[i], origin_, &cache_);
+      });
+    }
+    for (auto& worker : workers) worker.join();
+  }
+
+  bool VerifyOne(Decoded& d) {
+    const std::uint64_t index = next_;
+    if (d.key_index != index) {
+      return Fail(index, Status(Code::kCorruption, "entry " + std::to_string(index) +
+                                                       " is missing (next stored entry is " +
+                                                       std::to_string(d.key_index) + ")"));
+    }
+    if (!d.parsed) {
+      return Fail(index, d.status);
+    }
+    if (d.entry.index() != index) {
+      return Fail(index, Status(Code::kCorruption, "entry stored at index " + std::to_string(index) +
+                                                       " says it is entry " +
+                                                       std::to_string(d.entry.index())));
+    }
+    previous_link_ = d.entry.previous_hash();
+    if (d.entry.previous_hash() != crypto::AsBytes(previous_hash_)) return BrokenLink(index);
+    if (!d.status.ok()) return Fail(index, d.status);
+    if (index == 0 && !crypto::ConstantTimeEqual(crypto::AsBytes(d.event.signer),
+                                                 crypto::AsBytes(options_.log_key.key))) {
+      return Fail(0, Status(Code::kBadSignature, "genesis is not signed by the trusted log key"));
+    }
+    auto signer = actors_.Authorize(d.event, index);
+    if (!signer.ok()) return Fail(index, signer.status());
+    for (ledger::Projection* projection : projections_) {
+      Status status = projection->Apply(d.event, index, **signer, nullptr);
+      if (!status.ok()) return Fail(index, status);
+    }
+    tree_.Append(d.entry_hash, [](const crypto::CompactTree::Node&) {});
+    previous_hash_ = d.entry_hash;
+    ++next_;
+    return true;
+  }
+
+  // Entry `index` does not link to the entry before it: either that entry's bytes or this link
+  // was altered. The leaf hash recorded at commit time says which, unless it was altered too.
+  bool BrokenLink(std::uint64_t index) {
+    if (index > 0) {
+      auto recorded = reader_->RecordedLeafHash(index - 1);
+      if (recorded && *recorded != crypto::AsBytes(previous_hash_) && *recorded == previous_link_) {
+        return Fail(index - 1, Status(Code::kCorruption,
+                                      "entry " + std::to_string(index - 1) +
+                                          " was altered after commit: its hash differs from the one "
+                                          "recorded then and linked by entry " + std::to_string(index)));
+      }
+    }
+    return Fail(index, Status(Code::kCorruption,
+                              "previous_hash does not match the hash of entry " +
+                                  (index == 0 ? std::string("-1 (zeros)") : std::to_string(index - 1))));
+  }
+
+  const VerifyOptions& options_;
+  const ledger::LogReader* reader_;
+  std::string previous_link_;  // previous_hash of the entry being checked.
+  const std::string origin_;
+  VerifyReport* report_;
+  std::size_t threads_;
+  ledger::RosterSignatureCache cache_;
+  ledger::ActorRegistry actors_;
+  std::vector<ledger::Projection*> projections_;
+  crypto::CompactTree tree_;
+  crypto::Hash previous_hash_{};
+  std::uint64_t next_ = 0;
+};
+
+}  // namespace
+
+ledger::Result<VerifyReport> VerifyLog(const VerifyOptions& options) {
+  auto reader = ledger::LogReader::Open(options.data_dir);
+  if (!reader.ok()) return reader.status();
+  VerifyReport report;
+  auto text = crypto::OpenNote((*reader)->checkpoint(), options.log_key);
+  if (!text.ok()) {
+    report.problem = Status(text.status().code(), "stored checkpoint: " + text.status().message());
+    return report;
+  }
+  auto checkpoint = crypto::ParseCheckpoint(*text);
+  if (!checkpoint.ok()) {
+    report.problem = Status(Code::kCorruption, "stored checkpoint: " + checkpoint.status().message());
+    return report;
+  }
+  if (checkpoint->origin != (*reader)->origin() || checkpoint->origin != options.log_key.name) {
+    report.problem = Status(Code::kWrongOrigin, "checkpoint origin '" + checkpoint->origin +
+                                                    "' differs from the ledger's or the log key's");
+    return report;
+  }
+  report.checkpoint_size = checkpoint->size;
+
+  Walker walker(options, reader->get(), checkpoint->origin, &report);
+  std::vector<Decoded> window;
+  bool good = true;
+  auto flush = [&] {
+    good = walker.VerifyWindow(window);
+    window.clear();
+    if (options.progress) options.progress(walker.next(), checkpoint->size);
+    return good;
+  };
+  Status status = (*reader)->Scan(0, [&](std::uint64_t key_index, std::string_view bytes) {
+    if (key_index >= checkpoint->size) {
+      if (!flush()) return false;
+      return walker.Fail(key_index, Status(Code::kCorruption,
+                                           "entry " + std::to_string(key_index) +
+                                               " lies beyond the signed checkpoint of size " +
+                                               std::to_string(checkpoint->size)));
+    }
+    Decoded& d = window.emplace_back();
+    d.key_index = key_index;
+    d.bytes.assign(bytes);
+    return window.size() < ledger::constants::verify_window_entries || flush();
+  });
+  if (!status.ok()) return status;
+  if (good && !window.empty()) flush();
+  report.entries_verified = walker.next();
+  report.root = walker.tree().Root();
+  if (!report.ok()) return report;
+  if (walker.next() != checkpoint->size) {
+    walker.Fail(walker.next(), Status(Code::kCorruption,
+                                      "log ends at entry " + std::to_string(walker.next()) +
+                                          " but the signed checkpoint covers " +
+                                          std::to_string(checkpoint->size) + " entries"));
+    return report;
+  }
+  if (!crypto::ConstantTimeEqual(report.root, checkpoint->root)) {
+    report.problem = Status(Code::kCorruption, "recomputed Merkle root differs from the signed checkpoint");
+    return report;
+  }
+  return report;
+}
+
+}  // namespace replay

@@ -1,0 +1,342 @@
+#include "ledger/event_store.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "crypto/merkle.h"
+#include "ledger/constants.h"
+#include "ledger/signing_context.h"
+#include "tests/test_ledger.h"
+
+namespace ledger {
+namespace {
+
+using testing_ledger::TestLedger;
+
+class EventStoreTest : public ::testing::Test {
+ protected:
+  TestLedger t;
+  v1::LogEntry Entry(std::uint64_t index) {
+    auto bytes = t.store().ReadEntry(index);
+    EXPECT_TRUE(bytes.ok()) << bytes.status().ToString();
+    v1::LogEntry entry;
+    EXPECT_TRUE(entry.ParseFromString(*bytes));
+    return entry;
+  }
+  // Asserts that a rejected append left the log exactly as it was.
+  void ExpectRejected(const Result<Receipt>& result, Code code, std::uint64_t size_before) {
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(result.status().code(), code) << result.status().ToString();
+    EXPECT_EQ(t.store().size(), size_before);
+  }
+};
+
+TEST_F(EventStoreTest, NewLedgerHoldsOnlyGenesis) {
+  EXPECT_EQ(t.store().size(), 1u);
+  v1::LogEntry genesis = Entry(0);
+  EXPECT_EQ(genesis.index(), 0u);
+  EXPECT_EQ(genesis.previous_hash(), std::string(32, '\0'));
+  v1::Event event;
+  ASSERT_TRUE(event.ParseFromString(genesis.signed_event().event()));
+  EXPECT_EQ(event.genesis().crypto_suite(), "ed25519-sha256");
+  EXPECT_EQ(event.genesis().first_admin().name(), "admin");
+}
+
+TEST_F(EventStoreTest, AppendAssignsNextIndexAndLinksChain) {
+  auto receipt = t.Append(TestLedger::Document("d1"), t.admin());
+  ASSERT_TRUE(receipt.ok()) << receipt.status().ToString();
+  EXPECT_EQ(receipt->index, 1u);
+  EXPECT_FALSE(receipt->duplicate);
+  auto genesis_bytes = t.store().ReadEntry(0);
+  auto entry_bytes = t.store().ReadEntry(1);
+  EXPECT_EQ(Entry(1).previous_hash(), std::string(crypto::AsBytes(crypto::LeafHash(*genesis_bytes))));
+  EXPECT_EQ(receipt->entry_hash, crypto::LeafHash(*entry_bytes));
+}
+
+TEST_F(EventStoreTest, StoredEventBytesAreExactlyTheSignedBytes) {
+  v1::Event event = TestLedger::Document("d1");
+  std::string signed_event = SignEvent(event, t.admin());
+  v1::SignedEvent envelope;
+  ASSERT_TRUE(envelope.ParseFromString(signed_event));
+  ASSERT_TRUE(t.store().Append(signed_event).ok());
+  EXPECT_EQ(Entry(1).signed_event().event(), envelope.event());
+  EXPECT_EQ(Entry(1).signed_event().signature(), envelope.signature());
+}
+
+TEST_F(EventStoreTest, CheckpointIsSignedNoteOfSizeAndRoot) {
+  ASSERT_TRUE(t.Append(TestLedger::Document("d1"), t.admin()).ok());
+  auto text = crypto::OpenNote(t.store().checkpoint(), t.store().log_key());
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  auto checkpoint = crypto::ParseCheckpoint(*text);
+  ASSERT_TRUE(checkpoint.ok());
+  EXPECT_EQ(checkpoint->origin, "test-ledger");
+  EXPECT_EQ(checkpoint->size, 2u);
+  crypto::Hash leaf0 = crypto::LeafHash(*t.store().ReadEntry(0));
+  crypto::Hash leaf1 = crypto::LeafHash(*t.store().ReadEntry(1));
+  EXPECT_EQ(checkpoint->root, crypto::NodeHash(leaf0, leaf1));
+  EXPECT_EQ(t.store().checkpoint().find("\n\n\xe2\x80\x94 test-ledger "), text->size() - 1);
+}
+
+TEST_F(EventStoreTest, ResubmittingSameBytesReturnsOriginalReceipt) {
+  std::string signed_event = SignEvent(TestLedger::Document("d1"), t.admin());
+  auto first = t.store().Append(signed_event);
+  auto again = t.store().Append(signed_event);
+  ASSERT_TRUE(first.ok() && again.ok());
+  EXPECT_EQ(again->index, first->index);
+  EXPECT_EQ(again->entry_hash, first->entry_hash);
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(t.store().size(), 2u);
+}
+
+TEST_F(EventStoreTest, SameIdWithOtherBytesIsRejected) {
+  ASSERT_TRUE(t.Append(TestLedger::Document("d1"), t.admin()).ok());
+  v1::Event other = TestLedger::Document("d1");
+  other.mutable_document_filed()->set_title("另一个标题");
+  ExpectRejected(t.Append(other, t.admin()), Code::kDuplicateId, 2);
+}
+
+TEST_F(EventStoreTest, WrongOriginIsRejected) {
+  v1::Event event = TestLedger::Document("d1");
+  event.set_origin("another-ledger");
+  ExpectRejected(t.Append(event, t.admin()), Code::kWrongOrigin, 1);
+}
+
+TEST_F(EventStoreTest, BadSignatureIsRejected) {
+  std::string signed_event = SignEvent(TestLedger::Document("d1"), t.admin());
+  v1::SignedEvent envelope;
+  ASSERT_TRUE(envelope.ParseFromString(signed_event));
+  std::string signature = envelope.signature();
+  signature[10] ^= 0x01;
+  envelope.set_signature(signature);
+  ExpectRejected(t.store().Append(envelope.SerializeAsString()), Code::kBadSignature, 1);
+}
+
+TEST_F(EventStoreTest, SignatureOverOtherBytesIsRejected) {
+  v1::Event event = TestLedger::Document("d1");
+  std::string signed_event = SignEvent(event, t.admin());
+  v1::SignedEvent envelope;
+  ASSERT_TRUE(envelope.ParseFromString(signed_event));
+  event.mutable_document_filed()->set_title("改过的标题");
+  envelope.set_event(event.SerializeAsString());
+  ExpectRejected(t.store().Append(envelope.SerializeAsString()), Code::kBadSignature, 1);
+}
+
+TEST_F(EventStoreTest, UnknownSignerIsRejected) {
+  crypto::SecretKey stranger = crypto::SecretKey::Generate();
+  ExpectRejected(t.Append(TestLedger::Document("d1"), stranger), Code::kUnknownSigner, 1);
+}
+
+TEST_F(EventStoreTest, RevokedSignerIsRejectedAfterRevocation) {
+  crypto::SecretKey officer = t.Register("officer", v1::ROLE_FINANCE_OFFICER);
+  ASSERT_TRUE(t.Append(TestLedger::Document("before"), officer).ok());
+  ASSERT_TRUE(t.Revoke(officer, "revoke-officer").ok());
+  ExpectRejected(t.Append(TestLedger::Document("after"), officer), Code::kRevokedSigner, 4);
+}
+
+TEST_F(EventStoreTest, RoleNotAllowedIsRejected) {
+  crypto::SecretKey officer = t.Register("officer", v1::ROLE_FINANCE_OFFICER);
+  v1::Event event = TestLedger::NewEvent("register-mallory");
+  crypto::SecretKey mallory = crypto::SecretKey::Generate();
+  *event.mutable_register_actor()->mutable_actor() =
+      TestLedger::Actor("mallory", mallory, v1::ROLE_ADMIN);
+  ExpectRejected(t.Append(event, officer), Code::kRoleNotAllowed, 2);
+}
+
+TEST_F(EventStoreTest, EventOutsideSignerRegionIsRejected) {
+  crypto::SecretKey officer = t.Register("officer-wuyuan", v1::ROLE_FINANCE_OFFICER, "150821");
+  ASSERT_TRUE(t.Append(TestLedger::Document("own", "150821"), officer).ok());
+  ExpectRejected(t.Append(TestLedger::Document("other", "150802"), officer), Code::kScopeNotAllowed, 3);
+}
+
+TEST_F(EventStoreTest, OversizedEventIsRejected) {
+  v1::Event event = TestLedger::Document("big");
+  event.mutable_document_filed()->set_title(std::string(constants::event_bytes_max, 'x'));
+  ExpectRejected(t.Append(event, t.admin()), Code::kTooLarge, 1);
+}
+
+TEST_F(EventStoreTest, GarbageBytesAreMalformed) {
+  ExpectRejected(t.store().Append("\xff\xff\xff not a protobuf"), Code::kMalformed, 1);
+}
+
+TEST_F(EventStoreTest, EventWithoutIdIsMalformed) {
+  ExpectRejected(t.Append(TestLedger::Document(""), t.admin()), Code::kMalformed, 1);
+}
+
+TEST_F(EventStoreTest, SecondGenesisIsRejected) {
+  v1::Event event = TestLedger::NewEvent("genesis-2");
+  event.mutable_genesis()->set_crypto_suite("ed25519-sha256");
+  ExpectRejected(t.Append(event, t.admin()), Code::kInvalidEvent, 1);
+}
+
+TEST_F(EventStoreTest, RegisteringAKeyTwiceIsRejected) {
+  crypto::SecretKey officer = t.Register("officer", v1::ROLE_FINANCE_OFFICER);
+  v1::Event event = TestLedger::NewEvent("register-again");
+  *event.mutable_register_actor()->mutable_actor() =
+      TestLedger::Actor("officer-2", officer, v1::ROLE_AUDITOR);
+  ExpectRejected(t.Append(event, t.admin()), Code::kInvalidEvent, 2);
+}
+
+TEST_F(EventStoreTest, LastAdminCannotBeRevoked) {
+  EXPECT_EQ(t.Revoke(t.admin(), "revoke-admin").code(), Code::kInvalidEvent);
+  EXPECT_EQ(t.store().size(), 1u);
+}
+
+TEST_F(EventStoreTest, RosterBecomesOneEntryPerEventEachProvableAlone) {
+  crypto::SecretKey officer = t.Register("officer", v1::ROLE_FINANCE_OFFICER);
+  std::vector<v1::Event> events;
+  for (int i = 0; i < 5; ++i) events.push_back(TestLedger::Document("r" + std::to_string(i)));
+  auto receipts = t.AppendRoster(events, officer);
+  ASSERT_TRUE(receipts.ok()) << receipts.status().ToString();
+  ASSERT_EQ(receipts->size(), 5u);
+  EXPECT_EQ(receipts->front().index, 2u);
+  EXPECT_EQ(receipts->back().index, 6u);
+  for (std::uint64_t i = 0; i < 5; ++i) {
+    v1::LogEntry entry = Entry(2 + i);
+    const v1::RosterProof& proof = entry.signed_event().roster();
+    v1::RosterHeader header;
+    ASSERT_TRUE(header.ParseFromString(proof.header()));
+    EXPECT_EQ(header.event_count(), 5u);
+    EXPECT_EQ(proof.leaf_index(), i);
+    EXPECT_TRUE(crypto::Verify(officer.public_key(), RosterSigningMessage(proof.header()),
+                               *crypto::SignatureFromBytes(proof.signature())));
+    std::vector<crypto::Hash> path;
+    for (const std::string& h : proof.audit_path()) path.push_back(*crypto::HashFromBytes(h));
+    EXPECT_TRUE(crypto::VerifyInclusion(i, 5, crypto::LeafHash(entry.signed_event().event()), path,
+                                        *crypto::HashFromBytes(header.events_root())));
+  }
+}
+
+TEST_F(EventStoreTest, RosterWithOneBadEventWritesNothing) {
+  crypto::SecretKey officer = t.Register("officer", v1::ROLE_FINANCE_OFFICER, "150821");
+  std::vector<v1::Event> events = {TestLedger::Document("r0", "150821"),
+                                   TestLedger::Document("r1", "150802"),  // Outside scope.
+                                   TestLedger::Document("r2", "150821")};
+  auto receipts = t.AppendRoster(events, officer);
+  ASSERT_FALSE(receipts.ok());
+  EXPECT_EQ(receipts.status().code(), Code::kScopeNotAllowed);
+  EXPECT_NE(receipts.status().message().find("roster event 1"), std::string::npos);
+  EXPECT_EQ(t.store().size(), 2u);
+  EXPECT_EQ(t.store().FindEventId("r0").status().code(), Code::kNotFound);
+}
+
+TEST_F(EventStoreTest, RosterWithRepeatedIdIsRejected) {
+  auto receipts = t.AppendRoster({TestLedger::Document("r0"), TestLedger::Document("r0")}, t.admin());
+  ASSERT_FALSE(receipts.ok());
+  EXPECT_EQ(receipts.status().code(), Code::kDuplicateId);
+  EXPECT_EQ(t.store().size(), 1u);
+}
+
+TEST_F(EventStoreTest, RosterResubmittedReturnsOriginalReceipts) {
+  std::vector<v1::Event> events = {TestLedger::Document("r0"), TestLedger::Document("r1")};
+  auto first = t.AppendRoster(events, t.admin());
+  auto again = t.AppendRoster(events, t.admin());
+  ASSERT_TRUE(first.ok() && again.ok());
+  EXPECT_EQ((*again)[1].index, (*first)[1].index);
+  EXPECT_TRUE((*again)[1].duplicate);
+  EXPECT_EQ(t.store().size(), 3u);
+}
+
+TEST_F(EventStoreTest, RosterWithTamperedEventFailsRootCheck) {
+  std::vector<v1::Event> events = {TestLedger::Document("r0"), TestLedger::Document("r1")};
+  v1::RosterHeader header;
+  header.set_origin(testing_ledger::kOrigin);
+  v1::SignedRoster roster;
+  ASSERT_TRUE(roster.ParseFromString(SignRoster(header, events, t.admin())));
+  v1::Event changed = TestLedger::Document("r1");
+  changed.mutable_document_filed()->set_title("被改动");
+  *roster.mutable_events(1) = changed.SerializeAsString();
+  auto receipts = t.store().AppendRoster(roster.SerializeAsString());
+  ASSERT_FALSE(receipts.ok());
+  EXPECT_EQ(receipts.status().code(), Code::kBadSignature);
+  EXPECT_EQ(t.store().size(), 1u);
+}
+
+TEST_F(EventStoreTest, RosterOverLimitIsTooLarge) {
+  std::vector<v1::Event> events;
+  for (std::size_t i = 0; i <= constants::roster_events_max; ++i) {
+    events.push_back(TestLedger::NewEvent("e" + std::to_string(i)));
+    events.back().mutable_revoke_actor();
+  }
+  auto receipts = t.AppendRoster(events, t.admin());
+  ASSERT_FALSE(receipts.ok());
+  EXPECT_EQ(receipts.status().code(), Code::kTooLarge);
+}
+
+TEST_F(EventStoreTest, ReopenKeepsEntriesCheckpointAndActors) {
+  crypto::SecretKey officer = t.Register("officer", v1::ROLE_FINANCE_OFFICER);
+  ASSERT_TRUE(t.Append(TestLedger::Document("d1"), officer).ok());
+  std::string checkpoint = t.store().checkpoint();
+  t.Reopen();
+  EXPECT_EQ(t.store().size(), 3u);
+  EXPECT_EQ(t.store().checkpoint(), checkpoint);
+  EXPECT_EQ(t.store().Actors().size(), 2u);
+  auto receipt = t.Append(TestLedger::Document("d2"), officer);
+  ASSERT_TRUE(receipt.ok()) << receipt.status().ToString();
+  EXPECT_EQ(receipt->index, 3u);
+  EXPECT_EQ(Entry(3).previous_hash(), std::string(crypto::AsBytes(crypto::LeafHash(*t.store().ReadEntry(2)))));
+}
+
+TEST_F(EventStoreTest, ConcurrentSubmittersLoseNothingAndDuplicateNothing) {
+  constexpr int kThreads = 16;
+  constexpr int kPerThread = 50;
+  std::vector<std::thread> threads;
+  std::mutex mutex;
+  std::set<std::uint64_t> indexes;
+  std::atomic<int> failures{0};
+  for (int t_id = 0; t_id < kThreads; ++t_id) {
+    threads.emplace_back([&, t_id] {
+      for (int i = 0; i < kPerThread; ++i) {
+        // Every event is submitted twice: the second must come back as the same receipt.
+        std::string signed_event =
+            SignEvent(TestLedger::Document(std::to_string(t_id) + "-" + std::to_string(i)), t.admin());
+        auto first = t.store().Append(signed_event);
+        auto second = t.store().Append(signed_event);
+        if (!first.ok() || !second.ok() || first->index != second->index) {
+          ++failures;
+          continue;
+        }
+        std::lock_guard<std::mutex> lock(mutex);
+        indexes.insert(first->index);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(indexes.size(), static_cast<std::size_t>(kThreads * kPerThread));
+  EXPECT_EQ(t.store().size(), 1u + kThreads * kPerThread);
+  EXPECT_EQ(*indexes.begin(), 1u);
+  EXPECT_EQ(*indexes.rbegin(), static_cast<std::uint64_t>(kThreads * kPerThread));
+}
+
+TEST_F(EventStoreTest, ClosedStoreRefusesAppends) {
+  ASSERT_TRUE(t.store().Close().ok());
+  auto receipt = t.Append(TestLedger::Document("late"), t.admin());
+  ASSERT_FALSE(receipt.ok());
+  EXPECT_EQ(receipt.status().code(), Code::kUnavailable);
+}
+
+TEST(EventStoreCreateTest, OriginMustBeAKeyName) {
+  testing_ledger::TempDir dir;
+  crypto::SecretKey admin = crypto::SecretKey::Generate();
+  CreateOptions create;
+  create.data_dir = dir.path();
+  create.origin = "has space";
+  create.first_admin = TestLedger::Actor("admin", admin, v1::ROLE_ADMIN);
+  EXPECT_EQ(EventStore::Create(create).code(), Code::kInvalidArgument);
+}
+
+TEST(EventStoreCreateTest, ExistingLedgerIsNotOverwritten) {
+  TestLedger t;
+  CreateOptions create;
+  create.data_dir = t.dir();
+  create.origin = "again";
+  create.first_admin = TestLedger::Actor("admin", t.admin(), v1::ROLE_ADMIN);
+  EXPECT_EQ(EventStore::Create(create).code(), Code::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace ledger

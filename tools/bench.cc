@@ -1,0 +1,411 @@
+// `ledgerctl bench`: the ledger's throughput, latency, memory and disk figures, each printed
+// beside the machine limit it is bounded by, measured in the same run. See docs/bench.md.
+#include <sys/resource.h>
+
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+#include <rocksdb/db.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <latch>
+#include <mutex>
+#include <thread>
+
+#include "crypto/signing.h"
+#include "ledger/constants.h"
+#include "ledger/event_signer.h"
+#include "ledger/event_store.h"
+#include "ledger/log_reader.h"
+#include "replay/verifier.h"
+#include "tools/cli.h"
+#include "tools/commands.h"
+
+namespace tools {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr const char* kOrigin = "bench-ledger";
+constexpr std::size_t kSubmitters = 64;
+// Events signed ahead of a timed round; bounds the bench's own memory on a 10-million run.
+constexpr std::size_t kRoundEventsMax = 250'000;
+constexpr double kLimitSeconds = 1.5;
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+unsigned Cores() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+// Ed25519 verifications per second with every core verifying.
+double MeasureVerifyLimit() {
+  crypto::SecretKey key = crypto::SecretKey::Generate();
+  const std::string message(200, 'm');
+  const crypto::Signature signature = key.Sign(message);
+  std::atomic<std::uint64_t> total{0};
+  std::vector<std::thread> threads;
+  auto start = Clock::now();
+  for (unsigned t = 0; t < Cores(); ++t) {
+    threads.emplace_back([&] {
+      std::uint64_t n = 0;
+      while (Seconds(Clock::now() - start) < kLimitSeconds) {
+        for (int i = 0; i < 64; ++i) n += crypto::Verify(key.public_key(), message, signature) ? 1 : 0;
+      }
+      total += n;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  return static_cast<double>(total) / Seconds(Clock::now() - start);
+}
+
+// Synced single-write batches per second into a plain RocksDB on the same disk.
+double MeasureSyncedWriteLimit(const std::string& dir) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  rocksdb::DB* raw = nullptr;
+  if (!rocksdb::DB::Open(options, dir, &raw).ok()) return 0;
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  std::uint64_t n = 0;
+  auto start = Clock::now();
+  while (Seconds(Clock::now() - start) < kLimitSeconds) {
+    rocksdb::WriteBatch batch;
+    batch.Put("key" + std::to_string(n), std::string(300, 'v')).PermitUncheckedError();
+    if (!db->Write(sync, &batch).ok()) return 0;
+    ++n;
+  }
+  double rate = static_cast<double>(n) / Seconds(Clock::now() - start);
+  db->Close().PermitUncheckedError();
+  return rate;
+}
+
+struct Bench {
+  std::string dir;
+  std::uint64_t events = 200'000;
+  std::uint64_t roster_events = 100'000;
+  crypto::SecretKey admin = crypto::SecretKey::Generate();
+  std::vector<crypto::SecretKey> officers;
+  std::unique_ptr<ledger::EventStore> store;
+  std::uint64_t next_id = 0;
+  google::protobuf::Struct figures;
+  std::vector<std::string> lines;
+
+  void Figure(const std::string& name, double value) {
+    (*figures.mutable_fields())[name].set_number_value(value);
+  }
+  void Line(const std::string& text) { lines.push_back(text); }
+
+  ledger::v1::Event NextEvent() {
+    ledger::v1::Event event;
+    event.set_origin(kOrigin);
+    event.set_event_id("bench-" + std::to_string(next_id++));
+    event.set_timestamp_ms(NowMs());
+    auto* doc = event.mutable_document_filed();
+    doc->set_document_number("巴财社〔2025〕" + std::to_string(next_id) + "号");
+    doc->set_title("就业补助资金拨付凭证");
+    doc->set_sha256(std::string(crypto::AsBytes(crypto::Sha256(event.event_id()))));
+    return event;
+  }
+
+  // Signs `count` events spread over the submitters, on all cores (not timed).
+  std::vector<std::vector<std::string>> SignRound(std::size_t count) {
+    std::vector<std::vector<std::string>> per_submitter(kSubmitters);
+    std::vector<ledger::v1::Event> unsigned_events;
+    for (std::size_t i = 0; i < count; ++i) unsigned_events.push_back(NextEvent());
+    std::vector<std::thread> threads;
+    for (unsigned t = 0; t < Cores(); ++t) {
+      threads.emplace_back([&, t] {
+        for (std::size_t s = t; s < kSubmitters; s += Cores()) {
+          for (std::size_t i = s; i < count; i += kSubmitters) {
+            per_submitter[s].push_back(ledger::SignEvent(unsigned_events[i], officers[s]));
+          }
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    return per_submitter;
+  }
+
+  ledger::Status Setup();
+  ledger::Status SignedAppends(double verify_limit, double* peak_rate);
+  ledger::Status LatencyAtHalfLoad(double peak_rate);
+  ledger::Status Verification(double verify_limit);
+  ledger::Status Rosters(double verify_limit);
+  void MemoryAndDisk();
+};
+
+ledger::Status Bench::Setup() {
+  ledger::CreateOptions create;
+  create.data_dir = dir + "/ledger";
+  create.origin = kOrigin;
+  create.first_admin.set_name("bench-admin");
+  create.first_admin.set_public_key(std::string(crypto::AsBytes(admin.public_key())));
+  create.first_admin.set_role(ledger::v1::ROLE_ADMIN);
+  if (auto s = ledger::EventStore::Create(create); !s.ok()) return s;
+  auto store_or = ledger::EventStore::Open({create.data_dir, 0, {}});
+  if (!store_or.ok()) return store_or.status();
+  store = std::move(*store_or);
+  std::vector<ledger::v1::Event> registrations;
+  for (std::size_t i = 0; i < kSubmitters; ++i) {
+    officers.push_back(crypto::SecretKey::Generate());
+    ledger::v1::Event event;
+    event.set_origin(kOrigin);
+    event.set_event_id("register-officer-" + std::to_string(i));
+    event.set_timestamp_ms(NowMs());
+    auto* actor = event.mutable_register_actor()->mutable_actor();
+    actor->set_name("officer-" + std::to_string(i));
+    actor->set_public_key(std::string(crypto::AsBytes(officers.back().public_key())));
+    actor->set_role(ledger::v1::ROLE_FINANCE_OFFICER);
+    registrations.push_back(event);
+  }
+  ledger::v1::RosterHeader header;
+  header.set_origin(kOrigin);
+  header.set_roster_id("officers");
+  header.set_timestamp_ms(NowMs());
+  auto receipts = store->AppendRoster(ledger::SignRoster(header, registrations, admin));
+  return receipts.ok() ? ledger::Status::Ok() : receipts.status();
+}
+
+// Runs `submitters` threads, each appending its events one at a time (the next after the ack),
+// optionally paced to `rate_per_submitter`. Records each append's latency.
+struct RoundResult {
+  double seconds = 0;
+  std::uint64_t appended = 0;
+  std::vector<double> latencies_ms;
+  ledger::Status failure;
+};
+
+RoundResult RunRound(ledger::EventStore* store, std::vector<std::vector<std::string>> work,
+                     double rate_per_submitter) {
+  RoundResult result;
+  std::mutex mutex;
+  std::latch ready(static_cast<std::ptrdiff_t>(work.size()) + 1);
+  std::vector<std::thread> threads;
+  for (auto& events : work) {
+    threads.emplace_back([&, events = std::move(events)]() mutable {
+      std::vector<double> latencies;
+      latencies.reserve(events.size());
+      ledger::Status failure;
+      ready.arrive_and_wait();
+      auto start = Clock::now();
+      for (std::size_t i = 0; i < events.size(); ++i) {
+        if (rate_per_submitter > 0) {
+          std::this_thread::sleep_until(start + std::chrono::duration_cast<Clock::duration>(
+                                                    std::chrono::duration<double>(i / rate_per_submitter)));
+        }
+        auto t0 = Clock::now();
+        auto receipt = store->Append(std::move(events[i]));
+        latencies.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        if (!receipt.ok()) {
+          failure = receipt.status();
+          break;
+        }
+      }
+      std::lock_guard<std::mutex> lock(mutex);
+      result.appended += latencies.size();
+      result.latencies_ms.insert(result.latencies_ms.end(), latencies.begin(), latencies.end());
+      if (!failure.ok()) result.failure = failure;
+    });
+  }
+  ready.arrive_and_wait();
+  auto start = Clock::now();
+  for (auto& thread : threads) thread.join();
+  result.seconds = Seconds(Clock::now() - start);
+  return result;
+}
+
+double Percentile(std::vector<double>& values, double p) {
+  if (values.empty()) return 0;
+  std::size_t k = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1));
+  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(k), values.end());
+  return values[k];
+}
+
+std::string Fixed(double value, int digits = 0) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", digits, value);
+  return buffer;
+}
+
+ledger::Status Bench::SignedAppends(double verify_limit, double* peak_rate) {
+  double seconds = 0;
+  std::uint64_t appended = 0;
+  Progress progress("signed appends", events);
+  while (appended < events) {
+    std::size_t count = static_cast<std::size_t>(std::min<std::uint64_t>(kRoundEventsMax, events - appended));
+    RoundResult round = RunRound(store.get(), SignRound(count), 0);
+    if (!round.failure.ok()) return round.failure;
+    seconds += round.seconds;
+    appended += round.appended;
+    progress.Update(appended);
+  }
+  progress.Finish();
+  *peak_rate = static_cast<double>(appended) / seconds;
+  Figure("signed_appends_per_second", *peak_rate);
+  Figure("signed_appends_ratio_to_verify_limit", *peak_rate / verify_limit);
+  Line("signed appends, 64 submitters, durable before ack: " + Fixed(*peak_rate) + " events/s = " +
+       Fixed(*peak_rate / verify_limit, 2) + " x verify limit (target >= 0.75)");
+  return ledger::Status::Ok();
+}
+
+ledger::Status Bench::LatencyAtHalfLoad(double peak_rate) {
+  const double rate = peak_rate / 2;
+  const std::size_t count = static_cast<std::size_t>(std::min(rate * 4, static_cast<double>(kRoundEventsMax)));
+  RoundResult round = RunRound(store.get(), SignRound(count), rate / kSubmitters);
+  if (!round.failure.ok()) return round.failure;
+  double p50 = Percentile(round.latencies_ms, 0.50);
+  double p99 = Percentile(round.latencies_ms, 0.99);
+  Figure("half_load_rate_per_second", static_cast<double>(round.appended) / round.seconds);
+  Figure("half_load_p50_ms", p50);
+  Figure("half_load_p99_ms", p99);
+  Line("latency at half of peak (" + Fixed(static_cast<double>(round.appended) / round.seconds) +
+       " events/s offered " + Fixed(rate) + "): p50 " + Fixed(p50, 2) + " ms, p99 " + Fixed(p99, 2) +
+       " ms (target p99 < 10 ms)");
+  return ledger::Status::Ok();
+}
+
+ledger::Status Bench::Verification(double verify_limit) {
+  replay::VerifyOptions options;
+  options.data_dir = dir + "/ledger";
+  options.log_key = store->log_key();
+  std::optional<Progress> progress;
+  options.progress = [&](std::uint64_t done, std::uint64_t total) {
+    if (!progress) progress.emplace("verify", total);
+    progress->Update(done);
+  };
+  auto start = Clock::now();
+  auto report = replay::VerifyLog(options);
+  double seconds = Seconds(Clock::now() - start);
+  if (progress) progress->Finish();
+  if (!report.ok()) return report.status();
+  if (!report->ok()) return report->problem;
+  double rate = static_cast<double>(report->entries_verified) / seconds;
+  Figure("verify_entries_per_second", rate);
+  Figure("verify_ratio_to_verify_limit", rate / verify_limit);
+  Line("full verification of " + std::to_string(report->entries_verified) +
+       " individually signed entries: " + Fixed(rate) + " entries/s = " + Fixed(rate / verify_limit, 2) +
+       " x verify limit (target >= 0.9)");
+  return ledger::Status::Ok();
+}
+
+ledger::Status Bench::Rosters(double verify_limit) {
+  const std::size_t per_roster = ledger::constants::roster_events_max;
+  const std::size_t rosters = std::max<std::size_t>(1, roster_events / per_roster);
+  std::vector<std::string> signed_rosters;
+  for (std::size_t r = 0; r < rosters; ++r) {
+    std::vector<ledger::v1::Event> roster;
+    for (std::size_t i = 0; i < per_roster; ++i) roster.push_back(NextEvent());
+    ledger::v1::RosterHeader header;
+    header.set_origin(kOrigin);
+    header.set_roster_id("roster-" + std::to_string(r));
+    header.set_timestamp_ms(NowMs());
+    signed_rosters.push_back(ledger::SignRoster(header, roster, officers[r % kSubmitters]));
+  }
+  std::atomic<std::size_t> next{0};
+  ledger::Status failure;
+  std::mutex mutex;
+  auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (std::size_t r = next++; r < rosters; r = next++) {
+        auto receipts = store->AppendRoster(std::move(signed_rosters[r]));
+        if (!receipts.ok()) {
+          std::lock_guard<std::mutex> lock(mutex);
+          failure = receipts.status();
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  double seconds = Seconds(Clock::now() - start);
+  if (!failure.ok()) return failure;
+  double rate = static_cast<double>(rosters * per_roster) / seconds;
+  Figure("roster_events_per_second", rate);
+  Figure("roster_ratio_to_verify_limit", rate / verify_limit);
+  Line("roster appends (" + std::to_string(rosters) + " rosters of " + std::to_string(per_roster) +
+       " events, one signature each): " + Fixed(rate) + " events/s durable (target >= 150000)");
+  return ledger::Status::Ok();
+}
+
+void Bench::MemoryAndDisk() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  double peak_mib = static_cast<double>(usage.ru_maxrss) / 1024.0;
+  std::uint64_t disk = 0;
+  for (const auto& file : std::filesystem::recursive_directory_iterator(dir + "/ledger")) {
+    if (file.is_regular_file()) disk += file.file_size();
+  }
+  std::uint64_t entry_bytes = 0, entries = 0;
+  if (auto reader = ledger::LogReader::Open(dir + "/ledger"); reader.ok()) {
+    (*reader)->Scan(0, [&](std::uint64_t, std::string_view bytes) {
+      entry_bytes += bytes.size();
+      ++entries;
+      return true;
+    }).IgnoreError();
+  }
+  Figure("peak_rss_mib", peak_mib);
+  Figure("disk_bytes", static_cast<double>(disk));
+  Figure("entry_bytes", static_cast<double>(entry_bytes));
+  Figure("disk_ratio_to_entry_bytes", entry_bytes ? static_cast<double>(disk) / static_cast<double>(entry_bytes) : 0);
+  Line("memory: peak resident " + Fixed(peak_mib) + " MiB, including the bench's pre-signed events (target < 512)");
+  Line("disk: " + Fixed(static_cast<double>(disk) / 1048576.0, 1) + " MiB for " + std::to_string(entries) +
+       " entries of " + Fixed(static_cast<double>(entry_bytes) / 1048576.0, 1) + " MiB = " +
+       Fixed(entry_bytes ? static_cast<double>(disk) / static_cast<double>(entry_bytes) : 0, 2) +
+       " x entry bytes (target < 2)");
+}
+
+}  // namespace
+
+int RunBench(const std::vector<std::string>& argv) {
+  auto args = Args::Parse(argv, {"json"});
+  if (!args || !args->OnlyKnown({"events", "roster-events", "dir", "json"})) return kExitUsage;
+  Bench bench;
+  try {
+    bench.events = std::stoull(args->GetOr("events", "200000"));
+    bench.roster_events = std::stoull(args->GetOr("roster-events", "100000"));
+  } catch (const std::exception&) {
+    std::cerr << "error: --events and --roster-events take integers\n";
+    return kExitUsage;
+  }
+  bool temporary = !args->Has("dir");
+  bench.dir = args->GetOr("dir", (std::filesystem::temp_directory_path() / ("ledger-bench-" + RandomId())).string());
+  std::filesystem::create_directories(bench.dir);
+
+  double verify_limit = MeasureVerifyLimit();
+  double write_limit = MeasureSyncedWriteLimit(bench.dir + "/limit");
+  bench.Figure("cores", Cores());
+  bench.Figure("verify_limit_per_second", verify_limit);
+  bench.Figure("synced_batch_writes_per_second", write_limit);
+  bench.Line("machine: " + std::to_string(Cores()) + " cores; Ed25519 verify limit " + Fixed(verify_limit) +
+             "/s on all cores; synced RocksDB batch writes " + Fixed(write_limit) + "/s");
+
+  double peak = 0;
+  ledger::Status status = bench.Setup();
+  if (status.ok()) status = bench.SignedAppends(verify_limit, &peak);
+  if (status.ok()) status = bench.LatencyAtHalfLoad(peak);
+  if (status.ok()) status = bench.Verification(verify_limit);
+  if (status.ok()) status = bench.Rosters(verify_limit);
+  if (status.ok()) status = bench.store->Close();
+  if (status.ok()) bench.MemoryAndDisk();
+  if (temporary) std::filesystem::remove_all(bench.dir);
+  if (!status.ok()) {
+    std::cerr << "error: " << status.ToString() << "\n";
+    return ExitCodeFor(status);
+  }
+  if (args->Has("json")) {
+    std::string json;
+    (void)google::protobuf::util::MessageToJsonString(bench.figures, &json);
+    std::cout << json << "\n";
+  } else {
+    for (const std::string& line : bench.lines) std::cout << line << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace tools
