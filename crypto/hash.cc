@@ -1,5 +1,10 @@
 #include "crypto/hash.h"
 
+// SHA-256 runs through OpenSSL's libcrypto, which uses the CPU's SHA extensions where present
+// (several times libsodium's portable code on the append and verify paths); libsodium still
+// does everything else. The one-shot low-level API avoids an EVP context allocation per hash.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 #include <sodium.h>
 
 #include <cassert>
@@ -27,25 +32,23 @@ bool IsLowerHexDigit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <
 
 Hash Sha256(std::string_view data) {
   Hash out;
-  int rc = crypto_hash_sha256(out.data(), BytePointer(data), data.size());
-  assert(rc == 0);  // SHA-256 has no failure mode.
-  (void)rc;
+  ::SHA256(BytePointer(data), data.size(), out.data());
   return out;
 }
 
-static_assert(sizeof(crypto_hash_sha256_state) <= 128, "Sha256Builder::state_ is too small");
-static_assert(alignof(crypto_hash_sha256_state) <= 16, "Sha256Builder::state_ is under-aligned");
+static_assert(sizeof(SHA256_CTX) <= 128, "Sha256Builder::state_ is too small");
+static_assert(alignof(SHA256_CTX) <= 16, "Sha256Builder::state_ is under-aligned");
 
 // The state lives in the raw buffer the header reserves so that the header does not need
-// <sodium.h>; placement new starts the object's lifetime and std::launder reaches it.
-static crypto_hash_sha256_state* State(unsigned char* buffer) {
-  return std::launder(reinterpret_cast<crypto_hash_sha256_state*>(buffer));
+// <openssl/sha.h>; placement new starts the object's lifetime and std::launder reaches it.
+static SHA256_CTX* State(unsigned char* buffer) {
+  return std::launder(reinterpret_cast<SHA256_CTX*>(buffer));
 }
 
 Sha256Builder::Sha256Builder() {
-  new (state_) crypto_hash_sha256_state;
-  int rc = crypto_hash_sha256_init(State(state_));
-  assert(rc == 0);
+  new (state_) SHA256_CTX;
+  int rc = SHA256_Init(State(state_));
+  assert(rc == 1);  // SHA-256 has no failure mode.
   (void)rc;
 }
 
@@ -53,32 +56,39 @@ Sha256Builder::Sha256Builder() {
 Sha256Builder::~Sha256Builder() { sodium_memzero(state_, sizeof(state_)); }
 
 Sha256Builder& Sha256Builder::Update(std::string_view data) {
-  int rc = crypto_hash_sha256_update(State(state_), BytePointer(data), data.size());
-  assert(rc == 0);
+  int rc = SHA256_Update(State(state_), BytePointer(data), data.size());
+  assert(rc == 1);
   (void)rc;
   return *this;
 }
 
 Hash Sha256Builder::Finish() {
   Hash out;
-  int rc = crypto_hash_sha256_final(State(state_), out.data());
-  assert(rc == 0);
+  int rc = SHA256_Final(out.data(), State(state_));
+  assert(rc == 1);
   (void)rc;
   return out;
 }
 
 Hash LeafHash(std::string_view leaf) {
-  Sha256Builder builder;
-  builder.Update(std::string_view(reinterpret_cast<const char*>(&kLeafPrefix), 1)).Update(leaf);
-  return builder.Finish();
+  SHA256_CTX context;
+  SHA256_Init(&context);
+  SHA256_Update(&context, &kLeafPrefix, 1);
+  SHA256_Update(&context, BytePointer(leaf), leaf.size());
+  Hash out;
+  SHA256_Final(out.data(), &context);
+  return out;
 }
 
 Hash NodeHash(const Hash& left, const Hash& right) {
-  Sha256Builder builder;
-  builder.Update(std::string_view(reinterpret_cast<const char*>(&kNodePrefix), 1))
-      .Update(AsBytes(left))
-      .Update(AsBytes(right));
-  return builder.Finish();
+  // One contiguous 65-byte message: a single update call.
+  unsigned char message[1 + 2 * kHashBytes];
+  message[0] = kNodePrefix;
+  std::memcpy(message + 1, left.data(), kHashBytes);
+  std::memcpy(message + 1 + kHashBytes, right.data(), kHashBytes);
+  Hash out;
+  ::SHA256(message, sizeof message, out.data());
+  return out;
 }
 
 Hash EmptyTreeHash() { return Sha256(std::string_view()); }

@@ -10,6 +10,11 @@ namespace {
 
 Status Malformed(std::string message) { return Status(Code::kMalformed, std::move(message)); }
 
+// Unknown fields would be stored but never checked or shown: refuse them.
+bool HasUnknownFields(const google::protobuf::Message& message) {
+  return !message.GetReflection()->GetUnknownFields(message).empty();
+}
+
 // Shape checks of a decoded event that need no state.
 Status CheckEventShape(const v1::Event& event, std::string_view origin) {
   if (event.origin() != origin) {
@@ -37,6 +42,9 @@ Status DecodeEvent(std::string_view bytes, std::string_view origin, v1::Event* e
   if (!event->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return Malformed("event bytes do not decode as ledger.v1.Event");
   }
+  if (HasUnknownFields(*event)) {
+    return Malformed("event has fields this ledger does not know (a newer schema?)");
+  }
   return CheckEventShape(*event, origin);
 }
 
@@ -57,6 +65,7 @@ Status CheckRosterHeader(std::string_view header_bytes, const crypto::PublicKey&
   if (!header->ParseFromArray(header_bytes.data(), static_cast<int>(header_bytes.size()))) {
     return Malformed("roster header does not decode as ledger.v1.RosterHeader");
   }
+  if (HasUnknownFields(*header)) return Malformed("roster header has unknown fields");
   if (header->origin() != origin) {
     return Status(Code::kWrongOrigin, "roster is for ledger '" + header->origin() + "'");
   }
@@ -108,7 +117,10 @@ Result<CheckedEvent> CheckSignedEvent(std::string_view signed_event_bytes, std::
   if (envelope.proof_case() != v1::SignedEvent::kSignature) {
     return Malformed("a single event needs a signature (rosters are submitted whole)");
   }
-  return CheckStoredEnvelope(envelope, origin, nullptr);
+  if (HasUnknownFields(envelope)) return Malformed("signed event has unknown fields");
+  auto checked = CheckStoredEnvelope(envelope, origin, nullptr);
+  if (checked.ok()) checked->envelope_bytes = checked->envelope.SerializeAsString();
+  return checked;
 }
 
 Result<CheckedEvent> CheckStoredEnvelope(const v1::SignedEvent& envelope, std::string_view origin,
@@ -205,6 +217,7 @@ Result<std::vector<CheckedEvent>> CheckSignedRoster(std::string_view signed_rost
     for (const crypto::Hash& hash : tree.InclusionProof(static_cast<std::uint64_t>(i))) {
       proof->add_audit_path(std::string(crypto::AsBytes(hash)));
     }
+    out.envelope_bytes = out.envelope.SerializeAsString();
   }
   return checked;
 }

@@ -24,6 +24,9 @@ struct CheckedEvent {
   v1::Event event;
   v1::SignedEvent envelope;  // envelope.event() holds the exact signed bytes.
   crypto::PublicKey signer{};
+  // The envelope serialized once for storage (set by the append-path checks, which run in
+  // parallel, so the sequencer only copies it). Empty when read back by the verifier.
+  std::string envelope_bytes;
 };
 
 // Remembers roster header signatures already verified, so a verifier walking 10,000 entries of

@@ -1,6 +1,7 @@
 #include "ledger/event_store.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,10 +24,12 @@
 #include "crypto/merkle.h"
 #include "ledger/actors.h"
 #include "ledger/constants.h"
+#include "ledger/entry_codec.h"
 #include "ledger/event_check.h"
 #include "ledger/event_signer.h"
 #include "ledger/format.h"
 #include "ledger/rocks_impl.h"
+#include "ledger/tiles_impl.h"
 
 namespace ledger {
 
@@ -57,13 +60,26 @@ struct Work {
   // Filled by the check stage.
   Status check_status;
   std::vector<CheckedEvent> events;
+  // Filled by the sequencer: receipts once the batch is durable.
+  std::vector<Receipt> receipts;
   std::size_t weight() const { return is_roster ? constants::roster_events_max : 1; }
 };
 
-// An entry built into the current batch, not yet durable.
+// An entry sequenced but maybe not yet durable, as idempotency checks need it.
 struct PendingEntry {
-  std::string event_bytes;
+  std::uint64_t index;
+  const std::string* event_bytes;  // Owned by the Work in the same Batch.
   crypto::Hash entry_hash;
+};
+
+// One group commit: built by the sequencer, written and answered by the committer.
+struct Batch {
+  rocksdb::WriteBatch write;
+  std::vector<std::unique_ptr<Work>> accepted;  // Replied to after the write.
+  std::unordered_map<std::string, PendingEntry> entries_by_id;
+  std::uint64_t size_after = 0;
+  std::string checkpoint;
+  std::optional<std::vector<v1::ActorRecord>> actors_after;  // Set when actors changed.
 };
 
 }  // namespace
@@ -77,7 +93,8 @@ class EventStore::Impl {
         log_verifier_(std::move(log_verifier)),
         log_key_(std::move(log_key)),
         options_(std::move(options)),
-        actors_(rocks_.actors) {}
+        actors_(rocks_.actors),
+        tiles_(rocks_.tree) {}
 
   ~Impl() { Close().IgnoreError(); }
 
@@ -106,15 +123,22 @@ class EventStore::Impl {
  private:
   void CheckLoop();
   void SequenceLoop();
+  void CommitLoop();
   void Check(Work* work) const;
-  // Sequences one checked work item into `batch`; on rejection replies at once.
-  void Sequence(Work* work, rocksdb::WriteBatch* batch);
-  Status Admit(const std::vector<CheckedEvent>& events, std::vector<Receipt>* duplicates);
-  Status ApplyAll(const std::vector<CheckedEvent>& events, rocksdb::WriteBatch* batch);
-  Receipt AddEntry(const CheckedEvent& event, rocksdb::WriteBatch* batch);
-  Status CommitBatch(rocksdb::WriteBatch* batch);
-  void Reply(Work* work, Status status, std::vector<Receipt> receipts);
-  Result<Receipt> ReceiptOf(std::uint64_t index) const;
+  std::shared_ptr<Batch> BuildBatch(std::vector<std::unique_ptr<Work>> group);
+  Status LookUpIds(const std::vector<std::unique_ptr<Work>>& group,
+                   std::unordered_map<std::string, std::uint64_t>* stored);
+  void Sequence(std::unique_ptr<Work> work, const std::unordered_map<std::string, std::uint64_t>& stored,
+                Batch* batch);
+  Status Admit(const std::vector<CheckedEvent>& events,
+               const std::unordered_map<std::string, std::uint64_t>& stored, const Batch& batch,
+               std::vector<Receipt>* duplicates, bool* duplicates_pending);
+  const PendingEntry* FindPending(const std::string& event_id, const Batch& batch) const;
+  Status ApplyAll(const std::vector<CheckedEvent>& events, rocksdb::WriteBatch* write);
+  Receipt AddEntry(const CheckedEvent& event, Batch* batch);
+  void Commit(std::shared_ptr<Batch> batch);
+  void Reply(Work* work, Status status);
+  std::optional<std::string> ReadTile(std::uint8_t tile_level, std::uint64_t tile_index) const;
 
   RocksHandles rocks_;
   const std::string origin_;
@@ -125,12 +149,21 @@ class EventStore::Impl {
   // Owned by the sequencer thread (and Recover, before it starts).
   ActorRegistry actors_;
   crypto::CompactTree tree_;
+  internal::TileWriter tiles_;
   crypto::Hash previous_hash_{};
   std::uint64_t next_index_ = 0;
-  std::unordered_map<std::string, std::uint64_t> batch_event_ids_;
-  std::unordered_map<std::uint64_t, PendingEntry> batch_entries_;
-  std::vector<std::pair<Work*, std::vector<Receipt>>> batch_replies_;
-  bool failed_ = false;  // A write failed: the store accepts nothing more until reopened.
+  bool actors_changed_ = false;
+
+  // The batch being written (guarded by commit_mutex_), and the sequencer's own reference to
+  // the batch that was being written when it looked up the current group's ids: its entries
+  // are not in that lookup, so idempotency checks consult them here.
+  std::mutex commit_mutex_;
+  std::condition_variable commit_ready_;
+  std::condition_variable commit_done_;
+  std::shared_ptr<Batch> committing_;
+  std::shared_ptr<Batch> in_flight_;
+  bool committer_stop_ = false;
+  std::atomic<bool> failed_{false};  // A write failed: nothing more is accepted until reopened.
 
   // Published after each durable batch, for readers on other threads.
   mutable std::mutex published_mutex_;
@@ -138,7 +171,7 @@ class EventStore::Impl {
   std::vector<v1::ActorRecord> published_actors_;
   std::atomic<std::uint64_t> durable_size_{0};
 
-  // Pipeline.
+  // Pipeline queues.
   std::mutex queue_mutex_;
   std::condition_variable check_ready_;
   std::condition_variable sequence_ready_;
@@ -149,6 +182,7 @@ class EventStore::Impl {
   std::atomic<std::size_t> queued_{0};
   std::vector<std::thread> checkers_;
   std::thread sequencer_;
+  std::thread committer_;
   std::mutex close_mutex_;
   bool closed_ = false;
 };
@@ -160,22 +194,23 @@ Status EventStore::Impl::Recover() {
   std::string note;
   rocksdb::Status rs = rocks_.db->Get(rocksdb::ReadOptions(), rocks_.meta,
                                       std::string(format::kMetaCheckpoint), &note);
-  if (rs.IsNotFound()) {
-    // A ledger being created: nothing appended yet.
-    return Status::Ok();
-  }
+  if (rs.IsNotFound()) return Status::Ok();  // A ledger being created: nothing appended yet.
   if (!rs.ok()) return FromRocks(rs, "reading the checkpoint");
   auto text = crypto::OpenNote(note, log_verifier_);
   if (!text.ok()) return Status(Code::kCorruption, "stored checkpoint: " + text.status().message());
   auto checkpoint = crypto::ParseCheckpoint(*text);
   if (!checkpoint.ok()) return Status(Code::kCorruption, "stored checkpoint: " + checkpoint.status().message());
-  auto tree = crypto::CompactTree::FromNodes(
-      checkpoint->size, [this](std::uint8_t level, std::uint64_t index) { return TreeNode(level, index); });
+  auto nodes = [this](std::uint8_t level, std::uint64_t index) { return TreeNode(level, index); };
+  auto tree = crypto::CompactTree::FromNodes(checkpoint->size, nodes);
   if (!tree || !crypto::ConstantTimeEqual(tree->Root(), checkpoint->root)) {
     return Status(Code::kCorruption, "stored Merkle tree does not match the stored checkpoint of size " +
                                          std::to_string(checkpoint->size));
   }
   tree_ = std::move(*tree);
+  Status status = tiles_.Load(checkpoint->size, [this](std::uint8_t level, std::uint64_t index) {
+    return ReadTile(level, index);
+  });
+  if (!status.ok()) return status;
   next_index_ = checkpoint->size;
   if (next_index_ > 0) {
     auto last = ReadEntry(next_index_ - 1);
@@ -204,8 +239,20 @@ void EventStore::Impl::Start() {
   std::size_t threads = options_.check_threads;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   threads = std::min(threads, constants::check_threads_max);
-  for (std::size_t i = 0; i < threads; ++i) checkers_.emplace_back([this] { CheckLoop(); });
-  sequencer_ = std::thread([this] { SequenceLoop(); });
+  for (std::size_t i = 0; i < threads; ++i) {
+    checkers_.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "ledger-check");
+      CheckLoop();
+    });
+  }
+  sequencer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "ledger-sequence");
+    SequenceLoop();
+  });
+  committer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "ledger-commit");
+    CommitLoop();
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -215,20 +262,15 @@ void EventStore::Impl::Submit(std::unique_ptr<Work> work) {
   const std::size_t weight = work->weight();
   {
     std::lock_guard<std::mutex> lock(queue_mutex_);
-    if (stopping_) {
-      Reply(work.get(), Status(Code::kUnavailable, "the ledger is shutting down"), {});
-      return;
-    }
+    if (stopping_) return Reply(work.get(), Status(Code::kUnavailable, "the ledger is shutting down"));
     if (queued_.load(std::memory_order_relaxed) + weight > constants::append_queue_max) {
-      Reply(work.get(), Status(Code::kBusy, "append queue is full; retry later"), {});
-      return;
+      return Reply(work.get(), Status(Code::kBusy, "append queue is full; retry later"));
     }
     queued_.fetch_add(weight, std::memory_order_relaxed);
     work->queued = true;
     check_queue_.push_back(std::move(work));
   }
   check_ready_.notify_one();
-  // Ownership of the work item now lies with the pipeline; it is freed after its reply.
 }
 
 void EventStore::Impl::Check(Work* work) const {
@@ -247,8 +289,7 @@ void EventStore::Impl::Check(Work* work) const {
       work->check_status = event.status();
     }
   }
-  work->bytes.clear();
-  work->bytes.shrink_to_fit();
+  work->bytes = std::string();  // Release the submitted bytes: the checked form replaces them.
 }
 
 void EventStore::Impl::CheckLoop() {
@@ -277,17 +318,17 @@ void EventStore::Impl::CheckLoop() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The sequencer.
+// The sequencer: builds one batch while the committer writes the previous one.
 
 void EventStore::Impl::SequenceLoop() {
-  std::vector<std::unique_ptr<Work>> group;
   for (;;) {
+    std::vector<std::unique_ptr<Work>> group;
     {
       std::unique_lock<std::mutex> lock(queue_mutex_);
       sequence_ready_.wait(lock, [this] {
         return !sequence_queue_.empty() || (stopping_ && check_queue_.empty() && checking_ == 0);
       });
-      if (sequence_queue_.empty()) return;  // Stopping and everything accepted is done.
+      if (sequence_queue_.empty()) break;  // Stopping and everything accepted is sequenced.
       std::size_t events = 0;
       while (!sequence_queue_.empty()) {
         std::size_t next = sequence_queue_.front()->events.size();
@@ -297,37 +338,104 @@ void EventStore::Impl::SequenceLoop() {
         sequence_queue_.pop_front();
       }
     }
-    rocksdb::WriteBatch batch;
-    for (auto& work : group) Sequence(work.get(), &batch);
-    Status status = batch_replies_.empty() ? Status::Ok() : CommitBatch(&batch);
-    for (auto& [work, receipts] : batch_replies_) {
-      Reply(work, status, status.ok() ? std::move(receipts) : std::vector<Receipt>{});
-    }
-    batch_replies_.clear();
-    batch_event_ids_.clear();
-    batch_entries_.clear();
-    group.clear();
+    std::shared_ptr<Batch> batch = BuildBatch(std::move(group));
+    if (batch) Commit(std::move(batch));
   }
+  std::lock_guard<std::mutex> lock(commit_mutex_);
+  committer_stop_ = true;
+  commit_ready_.notify_one();
 }
 
-void EventStore::Impl::Sequence(Work* work, rocksdb::WriteBatch* batch) {
-  if (!work->check_status.ok()) return Reply(work, work->check_status, {});
-  if (failed_) return Reply(work, Status(Code::kUnavailable, "an earlier write failed; reopen the ledger"), {});
-  std::vector<Receipt> receipts;
-  Status status = Admit(work->events, &receipts);
-  if (!status.ok()) return Reply(work, status, {});
-  if (!receipts.empty()) return Reply(work, Status::Ok(), std::move(receipts));  // Resubmission.
-  status = ApplyAll(work->events, batch);
-  if (!status.ok()) return Reply(work, status, {});
-  receipts.reserve(work->events.size());
-  for (const CheckedEvent& event : work->events) receipts.push_back(AddEntry(event, batch));
-  batch_replies_.emplace_back(work, std::move(receipts));
+// Sequences a group of checked appends into one batch; null when none was accepted.
+std::shared_ptr<Batch> EventStore::Impl::BuildBatch(std::vector<std::unique_ptr<Work>> group) {
+  auto batch = std::make_shared<Batch>();
+  {
+    // Taken before the lookup: every batch not yet durable when the lookup reads is this one.
+    std::lock_guard<std::mutex> lock(commit_mutex_);
+    in_flight_ = committing_;
+  }
+  std::unordered_map<std::string, std::uint64_t> stored;
+  Status lookup = LookUpIds(group, &stored);
+  for (auto& work : group) {
+    if (!lookup.ok()) {
+      Reply(work.get(), lookup);
+      continue;
+    }
+    Sequence(std::move(work), stored, batch.get());
+  }
+  in_flight_.reset();
+  if (batch->accepted.empty()) return nullptr;
+  tiles_.Flush(&batch->write);
+  crypto::Checkpoint checkpoint{origin_, next_index_, tree_.Root(), {}};
+  batch->checkpoint = crypto::SignNote(crypto::FormatCheckpoint(checkpoint), log_verifier_.name, log_key_);
+  batch->write.Put(rocks_.meta, std::string(format::kMetaCheckpoint), batch->checkpoint).PermitUncheckedError();
+  batch->size_after = next_index_;
+  if (actors_changed_) batch->actors_after = actors_.List();
+  actors_changed_ = false;
+  return batch;
+}
+
+// Finds which event ids of the group are already stored, in one MultiGet (most are not).
+Status EventStore::Impl::LookUpIds(const std::vector<std::unique_ptr<Work>>& group,
+                                   std::unordered_map<std::string, std::uint64_t>* stored) {
+  std::vector<rocksdb::Slice> keys;
+  for (const auto& work : group) {
+    for (const CheckedEvent& event : work->events) keys.emplace_back(event.event.event_id());
+  }
+  if (keys.empty()) return Status::Ok();
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  rocks_.db->MultiGet(rocksdb::ReadOptions(), rocks_.event_ids, keys.size(), keys.data(), values.data(),
+                      statuses.data());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    if (!statuses[i].ok()) return FromRocks(statuses[i], "looking up event ids");
+    auto index = format::DecodeIndex(values[i].ToStringView());
+    if (!index) return Status(Code::kCorruption, "event id index value is not 8 bytes");
+    stored->emplace(keys[i].ToString(), *index);
+  }
+  return Status::Ok();
+}
+
+void EventStore::Impl::Sequence(std::unique_ptr<Work> work,
+                                const std::unordered_map<std::string, std::uint64_t>& stored,
+                                Batch* batch) {
+  if (!work->check_status.ok()) return Reply(work.get(), work->check_status);
+  if (failed_.load()) {
+    return Reply(work.get(), Status(Code::kUnavailable, "an earlier write failed; reopen the ledger"));
+  }
+  std::vector<Receipt> duplicates;
+  bool pending = false;
+  Status status = Admit(work->events, stored, *batch, &duplicates, &pending);
+  if (!status.ok()) return Reply(work.get(), status);
+  if (!duplicates.empty()) {  // A resubmission: the original receipts, nothing written.
+    work->receipts = std::move(duplicates);
+    // The original may not be durable yet: answer after this batch, which follows it.
+    if (pending) return batch->accepted.push_back(std::move(work));
+    return Reply(work.get(), Status::Ok());
+  }
+  status = ApplyAll(work->events, &batch->write);
+  if (!status.ok()) return Reply(work.get(), status);
+  work->receipts.reserve(work->events.size());
+  for (const CheckedEvent& event : work->events) work->receipts.push_back(AddEntry(event, batch));
+  batch->accepted.push_back(std::move(work));
+}
+
+const PendingEntry* EventStore::Impl::FindPending(const std::string& event_id, const Batch& batch) const {
+  for (const Batch* candidate : {&batch, static_cast<const Batch*>(in_flight_.get())}) {
+    if (candidate == nullptr) continue;
+    auto it = candidate->entries_by_id.find(event_id);
+    if (it != candidate->entries_by_id.end()) return &it->second;
+  }
+  return nullptr;
 }
 
 // Idempotency: an append whose every event id is already in the log with the same bytes gets the
-// original receipts in `duplicates`; a reused id with other bytes is rejected.
+// original receipts in `duplicates` (`pending` when one of them is not durable yet); a reused id
+// with other bytes is rejected.
 Status EventStore::Impl::Admit(const std::vector<CheckedEvent>& events,
-                               std::vector<Receipt>* duplicates) {
+                               const std::unordered_map<std::string, std::uint64_t>& stored,
+                               const Batch& batch, std::vector<Receipt>* duplicates, bool* pending) {
   std::unordered_set<std::string_view> ids_in_unit;
   std::size_t fresh = 0;
   for (std::size_t i = 0; i < events.size(); ++i) {
@@ -336,36 +444,32 @@ Status EventStore::Impl::Admit(const std::vector<CheckedEvent>& events,
     if (!ids_in_unit.insert(id).second) {
       return Status(Code::kDuplicateId, where + "event id '" + id + "' appears twice in the roster");
     }
-    std::optional<std::uint64_t> index;
-    if (auto it = batch_event_ids_.find(id); it != batch_event_ids_.end()) {
-      index = it->second;
+    std::string stored_event;
+    Receipt receipt{0, {}, true};
+    if (const PendingEntry* pending_entry = FindPending(id, batch)) {
+      receipt.index = pending_entry->index;
+      receipt.entry_hash = pending_entry->entry_hash;
+      stored_event = *pending_entry->event_bytes;
+      *pending = true;
+    } else if (auto it = stored.find(id); it != stored.end()) {
+      auto bytes = ReadEntry(it->second);
+      if (!bytes.ok()) return bytes.status();
+      v1::LogEntry entry;
+      if (!entry.ParseFromString(*bytes)) {
+        return Status(Code::kCorruption, "entry " + std::to_string(it->second) + " does not decode");
+      }
+      receipt.index = it->second;
+      receipt.entry_hash = crypto::LeafHash(*bytes);
+      stored_event = entry.signed_event().event();
     } else {
-      auto found = FindEventId(id);
-      if (found.ok()) index = *found;
-      else if (found.status().code() != Code::kNotFound) return found.status();
-    }
-    if (!index) {
       ++fresh;
       continue;
     }
-    std::string stored_event;
-    crypto::Hash entry_hash{};
-    if (auto pending = batch_entries_.find(*index); pending != batch_entries_.end()) {
-      stored_event = pending->second.event_bytes;
-      entry_hash = pending->second.entry_hash;
-    } else {
-      auto entry = ReadEntry(*index);
-      if (!entry.ok()) return entry.status();
-      v1::LogEntry parsed;
-      if (!parsed.ParseFromString(*entry)) return Status(Code::kCorruption, "entry " + std::to_string(*index) + " does not decode");
-      stored_event = parsed.signed_event().event();
-      entry_hash = crypto::LeafHash(*entry);
-    }
     if (stored_event != events[i].envelope.event()) {
       return Status(Code::kDuplicateId, where + "event id '" + id + "' was used at index " +
-                                            std::to_string(*index) + " for different content");
+                                            std::to_string(receipt.index) + " for different content");
     }
-    duplicates->push_back(Receipt{*index, entry_hash, true});
+    duplicates->push_back(receipt);
   }
   if (fresh != 0 && !duplicates->empty()) {
     duplicates->clear();
@@ -376,86 +480,102 @@ Status EventStore::Impl::Admit(const std::vector<CheckedEvent>& events,
 
 // Authorizes and applies every event of one unit to the actor registry and the projections, all
 // or nothing.
-Status EventStore::Impl::ApplyAll(const std::vector<CheckedEvent>& events,
-                                  rocksdb::WriteBatch* batch) {
+Status EventStore::Impl::ApplyAll(const std::vector<CheckedEvent>& events, rocksdb::WriteBatch* write) {
   std::vector<Projection*> projections{&actors_};
   projections.insert(projections.end(), options_.projections.begin(), options_.projections.end());
-  batch->SetSavePoint();
+  write->SetSavePoint();
   for (Projection* projection : projections) projection->SetSavepoint();
   Status status;
+  bool actor_event = false;
   for (std::size_t i = 0; i < events.size() && status.ok(); ++i) {
     const std::uint64_t index = next_index_ + i;
     auto signer = actors_.Authorize(events[i], index);
-    if (!signer.ok()) {
-      status = signer.status();
-    }
+    if (!signer.ok()) status = signer.status();
     for (std::size_t p = 0; p < projections.size() && status.ok(); ++p) {
-      status = projections[p]->Apply(events[i], index, **signer, batch);
+      status = projections[p]->Apply(events[i], index, **signer, write);
     }
     if (!status.ok() && events.size() > 1) {
       status = Status(status.code(), "roster event " + std::to_string(i) + ": " + status.message());
     }
+    actor_event = actor_event || events[i].event.has_register_actor() ||
+                  events[i].event.has_revoke_actor() || events[i].event.has_genesis();
   }
   if (!status.ok()) {
     for (Projection* projection : projections) projection->RollbackToSavepoint();
-    batch->RollbackToSavePoint().PermitUncheckedError();
+    write->RollbackToSavePoint().PermitUncheckedError();
     return status;
   }
   for (Projection* projection : projections) projection->ReleaseSavepoint();
-  batch->PopSavePoint().PermitUncheckedError();
+  write->PopSavePoint().PermitUncheckedError();
+  actors_changed_ = actors_changed_ || actor_event;
   return Status::Ok();
 }
 
-Receipt EventStore::Impl::AddEntry(const CheckedEvent& event, rocksdb::WriteBatch* batch) {
+Receipt EventStore::Impl::AddEntry(const CheckedEvent& event, Batch* batch) {
+  assert(!event.envelope_bytes.empty());  // The append-path checks serialized it.
   const std::uint64_t index = next_index_++;
-  v1::LogEntry entry;
-  entry.set_index(index);
-  entry.set_previous_hash(std::string(crypto::AsBytes(previous_hash_)));
-  entry.set_sequenced_ms(NowMs());
-  *entry.mutable_signed_event() = event.envelope;
-  const std::string bytes = entry.SerializeAsString();
+  const std::string bytes = EncodeLogEntry(index, previous_hash_, NowMs(), event.envelope_bytes);
   const crypto::Hash entry_hash = crypto::LeafHash(bytes);
-
   const std::string key = format::EncodeIndex(index);
-  batch->Put(rocks_.entries, key, bytes).PermitUncheckedError();
-  batch->Put(rocks_.event_ids, event.event.event_id(), key).PermitUncheckedError();
-  tree_.Append(entry_hash, [&](const crypto::CompactTree::Node& node) {
-    batch->Put(rocks_.tree, format::EncodeNodeKey(node.level, node.index), crypto::AsBytes(node.hash))
-        .PermitUncheckedError();
-  });
+  batch->write.Put(rocks_.entries, key, bytes).PermitUncheckedError();
+  batch->write.Put(rocks_.event_ids, event.event.event_id(), key).PermitUncheckedError();
+  tree_.Append(entry_hash, [&](const crypto::CompactTree::Node& node) { tiles_.Add(node, &batch->write); });
   assert(tree_.size() == next_index_);  // The tree has one leaf per entry.
   previous_hash_ = entry_hash;
-  batch_event_ids_[event.event.event_id()] = index;
-  batch_entries_[index] = PendingEntry{event.envelope.event(), entry_hash};
+  batch->entries_by_id[event.event.event_id()] = PendingEntry{index, &event.envelope.event(), entry_hash};
   return Receipt{index, entry_hash, false};
 }
 
-Status EventStore::Impl::CommitBatch(rocksdb::WriteBatch* batch) {
-  crypto::Checkpoint checkpoint{origin_, next_index_, tree_.Root(), {}};
-  std::string note = crypto::SignNote(crypto::FormatCheckpoint(checkpoint), log_verifier_.name, log_key_);
-  batch->Put(rocks_.meta, std::string(format::kMetaCheckpoint), note).PermitUncheckedError();
-  rocksdb::WriteOptions write_options;
-  write_options.sync = true;  // Acknowledged means durable.
-  Status status = FromRocks(rocks_.db->Write(write_options, batch), "committing a batch");
-  if (!status.ok()) {
-    // In-memory state is ahead of the disk now; refuse everything until a restart recovers.
-    failed_ = true;
-    return status;
-  }
-  std::lock_guard<std::mutex> lock(published_mutex_);
-  checkpoint_ = std::move(note);
-  published_actors_ = actors_.List();
-  durable_size_.store(next_index_, std::memory_order_release);
-  return Status::Ok();
+// ---------------------------------------------------------------------------------------------
+// The committer.
+
+void EventStore::Impl::Commit(std::shared_ptr<Batch> batch) {
+  std::unique_lock<std::mutex> lock(commit_mutex_);
+  commit_done_.wait(lock, [this] { return committing_ == nullptr; });
+  committing_ = std::move(batch);
+  commit_ready_.notify_one();
 }
 
-void EventStore::Impl::Reply(Work* work, Status status, std::vector<Receipt> receipts) {
+void EventStore::Impl::CommitLoop() {
+  for (;;) {
+    std::shared_ptr<Batch> batch;
+    {
+      std::unique_lock<std::mutex> lock(commit_mutex_);
+      commit_ready_.wait(lock, [this] { return committing_ != nullptr || committer_stop_; });
+      if (committing_ == nullptr) return;
+      batch = committing_;
+    }
+    Status status;
+    if (failed_.load()) {
+      status = Status(Code::kUnavailable, "an earlier write failed; reopen the ledger");
+    } else {
+      rocksdb::WriteOptions write_options;
+      write_options.sync = true;  // Acknowledged means durable.
+      status = FromRocks(rocks_.db->Write(write_options, &batch->write), "committing a batch");
+      // In-memory state is ahead of the disk after a failed write: refuse everything after it.
+      if (!status.ok()) failed_.store(true);
+    }
+    if (status.ok()) {
+      std::lock_guard<std::mutex> lock(published_mutex_);
+      checkpoint_ = batch->checkpoint;
+      if (batch->actors_after) published_actors_ = std::move(*batch->actors_after);
+      durable_size_.store(batch->size_after, std::memory_order_release);
+    }
+    for (auto& work : batch->accepted) Reply(work.get(), status);
+    std::lock_guard<std::mutex> lock(commit_mutex_);
+    committing_.reset();
+    commit_done_.notify_one();
+  }
+}
+
+void EventStore::Impl::Reply(Work* work, Status status) {
   if (work->queued) queued_.fetch_sub(work->weight(), std::memory_order_relaxed);
+  work->queued = false;
   if (work->is_roster) {
-    if (status.ok()) work->done_roster(std::move(receipts));
+    if (status.ok()) work->done_roster(std::move(work->receipts));
     else work->done_roster(std::move(status));
   } else {
-    if (status.ok()) work->done_event(receipts.front());
+    if (status.ok()) work->done_event(work->receipts.front());
     else work->done_event(std::move(status));
   }
 }
@@ -481,11 +601,18 @@ Result<std::uint64_t> EventStore::Impl::FindEventId(const std::string& event_id)
   return *index;
 }
 
-std::optional<crypto::Hash> EventStore::Impl::TreeNode(std::uint8_t level, std::uint64_t index) const {
+std::optional<std::string> EventStore::Impl::ReadTile(std::uint8_t tile_level, std::uint64_t tile_index) const {
   std::string value;
-  rocksdb::Status rs = rocks_.db->Get(rocksdb::ReadOptions(), rocks_.tree, format::EncodeNodeKey(level, index), &value);
+  rocksdb::Status rs =
+      rocks_.db->Get(rocksdb::ReadOptions(), rocks_.tree, format::EncodeTileKey(tile_level, tile_index), &value);
   if (!rs.ok()) return std::nullopt;
-  return crypto::HashFromBytes(value);
+  return value;
+}
+
+std::optional<crypto::Hash> EventStore::Impl::TreeNode(std::uint8_t level, std::uint64_t index) const {
+  return internal::NodeFromTiles(level, index, [this](std::uint8_t tile_level, std::uint64_t tile_index) {
+    return ReadTile(tile_level, tile_index);
+  });
 }
 
 Status EventStore::Impl::Close() {
@@ -500,11 +627,11 @@ Status EventStore::Impl::Close() {
   sequence_ready_.notify_all();
   for (std::thread& thread : checkers_) thread.join();
   sequence_ready_.notify_all();
-  if (sequencer_.joinable()) sequencer_.join();
+  if (sequencer_.joinable()) sequencer_.join();  // Hands the committer its last batch, then stops it.
+  if (committer_.joinable()) committer_.join();
   return rocks_.Close();
 }
 
-// ---------------------------------------------------------------------------------------------
 // Creation and opening.
 
 namespace {

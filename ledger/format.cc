@@ -24,7 +24,7 @@ std::optional<std::uint64_t> DecodeIndex(std::string_view bytes) {
   return value;
 }
 
-std::string EncodeNodeKey(std::uint8_t level, std::uint64_t index) {
+std::string EncodeTileKey(std::uint8_t level, std::uint64_t index) {
   std::string key;
   key.reserve(9);
   key.push_back(static_cast<char>(level));

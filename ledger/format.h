@@ -14,7 +14,7 @@ inline constexpr std::uint32_t kFormatVersion = 1;
 
 // Column families.
 inline constexpr std::string_view kEntriesFamily = "entries";   // index -> LogEntry bytes
-inline constexpr std::string_view kTreeFamily = "tree";         // (level, index) -> 32-byte hash
+inline constexpr std::string_view kTreeFamily = "tree";         // tile (level, index) -> hashes
 inline constexpr std::string_view kEventIdsFamily = "event_ids";  // event id -> index
 inline constexpr std::string_view kActorsFamily = "actors";     // public key -> ActorRecord bytes
 // The default family holds metadata under these keys.
@@ -27,8 +27,9 @@ inline constexpr std::string_view kMetaCheckpoint = "checkpoint";   // latest si
 std::string EncodeIndex(std::uint64_t index);
 std::optional<std::uint64_t> DecodeIndex(std::string_view bytes);
 
-// Tree keys: 1 byte level, then the 8-byte big-endian node index. Nodes of one level are
-// contiguous and in order, so a tlog tile is one short range scan.
-std::string EncodeNodeKey(std::uint8_t level, std::uint64_t index);
+// Tree keys: 1 byte tile level, then the 8-byte big-endian tile index. The value is the tile:
+// the concatenated 32-byte hashes of tree level 8 * tile level, indexes 256 * index onwards
+// (C2SP tlog-tiles; 256 hashes when full, fewer in the rightmost tile of a level).
+std::string EncodeTileKey(std::uint8_t tile_level, std::uint64_t tile_index);
 
 }  // namespace ledger::format

@@ -1,5 +1,6 @@
 #include "ledger/log_reader.h"
 
+#include "crypto/hash.h"
 #include "ledger/event_store.h"
 #include "ledger/format.h"
 #include "ledger/rocks_impl.h"
@@ -56,11 +57,13 @@ Status LogReader::Scan(
 
 std::optional<std::string> LogReader::RecordedLeafHash(std::uint64_t index) const {
   auto& h = rocks_->handles;
-  std::string value;
-  if (!h.db->Get(rocksdb::ReadOptions(), h.tree, format::EncodeNodeKey(0, index), &value).ok()) {
+  std::string tile;
+  if (!h.db->Get(rocksdb::ReadOptions(), h.tree, format::EncodeTileKey(0, index / 256), &tile).ok()) {
     return std::nullopt;
   }
-  return value;
+  const std::size_t offset = (index % 256) * crypto::kHashBytes;
+  if (tile.size() < offset + crypto::kHashBytes) return std::nullopt;
+  return tile.substr(offset, crypto::kHashBytes);
 }
 
 Result<std::uint64_t> LogReader::EndIndex() const {

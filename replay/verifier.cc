@@ -1,6 +1,7 @@
 #include "replay/verifier.h"
 
 #include <algorithm>
+#include <future>
 #include <thread>
 
 #include "crypto/merkle.h"
@@ -45,16 +46,32 @@ void DecodeAndCheck(Decoded* d, const std::string& origin, ledger::RosterSignatu
 class Walker {
  public:
   Walker(const VerifyOptions& options, const ledger::LogReader* reader, std::string origin,
-         VerifyReport* report)
-      : options_(options), reader_(reader), origin_(std::move(origin)), report_(report) {
+         std::uint64_t checkpoint_size, VerifyReport* report)
+      : options_(options),
+        reader_(reader),
+        origin_(std::move(origin)),
+        checkpoint_size_(checkpoint_size),
+        report_(report) {
     projections_.push_back(&actors_);
     projections_.insert(projections_.end(), options.projections.begin(), options.projections.end());
     threads_ = options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   }
 
-  // Verifies one window of entries; false once a problem is found.
-  bool VerifyWindow(std::vector<Decoded>& window) {
-    ParallelCheck(window);
+  // Decodes and checks signatures of a window on all cores. Touches no walker state but the
+  // (synchronised) roster signature cache, so it runs beside VerifySequential.
+  void ParallelCheck(std::vector<Decoded>& window) {
+    std::vector<std::thread> workers;
+    const std::size_t n = window.size();
+    for (std::size_t t = 0; t < threads_; ++t) {
+      workers.emplace_back([&, t] {
+        for (std::size_t i = t; i < n; i += threads_) DecodeAndCheck(&window[i], origin_, &cache_);
+      });
+    }
+    for (auto& worker : workers) worker.join();
+  }
+
+  // Walks a checked window in log order; false once a problem is found.
+  bool VerifySequential(std::vector<Decoded>& window) {
     for (Decoded& d : window) {
       if (!VerifyOne(d)) return false;
     }
@@ -71,19 +88,15 @@ class Walker {
   const crypto::CompactTree& tree() const { return tree_; }
 
  private:
-  void ParallelCheck(std::vector<Decoded>& window) {
-    std::vector<std::thread> workers;
-    const std::size_t n = window.size();
-    for (std::size_t t = 0; t < threads_; ++t) {
-      workers.emplace_back([&, t] {
-        for (std::size_t i = t; i < n; i += threads_) DecodeAndCheck(&window[i], origin_, &cache_);
-      });
-    }
-    for (auto& worker : workers) worker.join();
-  }
 
   bool VerifyOne(Decoded& d) {
     const std::uint64_t index = next_;
+    if (index >= checkpoint_size_) {
+      return Fail(d.key_index,
+                  Status(Code::kCorruption, "entry " + std::to_string(d.key_index) +
+                                                " lies beyond the signed checkpoint of size " +
+                                                std::to_string(checkpoint_size_)));
+    }
     if (d.key_index != index) {
       return Fail(index, Status(Code::kCorruption, "entry " + std::to_string(index) +
                                                        " is missing (next stored entry is " +
@@ -137,6 +150,7 @@ class Walker {
   const ledger::LogReader* reader_;
   std::string previous_link_;  // previous_hash of the entry being checked.
   const std::string origin_;
+  const std::uint64_t checkpoint_size_;
   VerifyReport* report_;
   std::size_t threads_;
   ledger::RosterSignatureCache cache_;
@@ -170,30 +184,41 @@ ledger::Result<VerifyReport> VerifyLog(const VerifyOptions& options) {
   }
   report.checkpoint_size = checkpoint->size;
 
-  Walker walker(options, reader->get(), checkpoint->origin, &report);
-  std::vector<Decoded> window;
-  bool good = true;
-  auto flush = [&] {
-    good = walker.VerifyWindow(window);
-    window.clear();
-    if (options.progress) options.progress(walker.next(), checkpoint->size);
-    return good;
+  Walker walker(options, reader->get(), checkpoint->origin, checkpoint->size, &report);
+  // Reads the next window of stored entries, by key, after the previous window.
+  std::uint64_t from = 0;
+  bool exhausted = false;
+  auto read_window = [&](std::vector<Decoded>* window) {
+    window->clear();
+    if (exhausted) return Status::Ok();
+    Status s = (*reader)->Scan(from, [&](std::uint64_t key_index, std::string_view bytes) {
+      Decoded& d = window->emplace_back();
+      d.key_index = key_index;
+      d.bytes.assign(bytes);
+      return window->size() < ledger::constants::verify_window_entries;
+    });
+    exhausted = window->size() < ledger::constants::verify_window_entries;
+    if (!window->empty()) from = window->back().key_index + 1;
+    return s;
   };
-  Status status = (*reader)->Scan(0, [&](std::uint64_t key_index, std::string_view bytes) {
-    if (key_index >= checkpoint->size) {
-      if (!flush()) return false;
-      return walker.Fail(key_index, Status(Code::kCorruption,
-                                           "entry " + std::to_string(key_index) +
-                                               " lies beyond the signed checkpoint of size " +
-                                               std::to_string(checkpoint->size)));
-    }
-    Decoded& d = window.emplace_back();
-    d.key_index = key_index;
-    d.bytes.assign(bytes);
-    return window.size() < ledger::constants::verify_window_entries || flush();
-  });
+  // Two windows in flight: workers check signatures of one while this thread reads the next and
+  // walks the chain, actors and tree of the other.
+  std::vector<Decoded> windows[2];
+  Status status = read_window(&windows[0]);
   if (!status.ok()) return status;
-  if (good && !window.empty()) flush();
+  auto checking = std::async(std::launch::async, [&] { walker.ParallelCheck(windows[0]); });
+  for (int k = 0; !windows[k % 2].empty(); ++k) {
+    std::vector<Decoded>& current = windows[k % 2];
+    std::vector<Decoded>& next = windows[(k + 1) % 2];
+    checking.wait();
+    status = read_window(&next);
+    if (!status.ok()) return status;
+    checking = std::async(std::launch::async, [&walker, &next] { walker.ParallelCheck(next); });
+    bool good = walker.VerifySequential(current);
+    if (options.progress) options.progress(walker.next(), checkpoint->size);
+    if (!good) break;
+  }
+  checking.wait();
   report.entries_verified = walker.next();
   report.root = walker.tree().Root();
   if (!report.ok()) return report;

@@ -277,10 +277,10 @@ const std::vector<Command>& Commands() {
        "usage: ledgerctl demo --data DIR\n\nCreates a fresh demo ledger for Bayannur with its actors and a few signed events.\n",
        Demo},
       {"bench", "measure append, roster and verify rates against this machine's limits",
-       "usage: ledgerctl bench [--events N] [--roster-events N] [--dir DIR] [--json]\n\n"
+       "usage: ledgerctl bench [--events N] [--roster-events N] [--window W] [--dir DIR] [--json]\n\n"
        "Measures, in one run: Ed25519 verifications per second on all cores and synced RocksDB\n"
        "batch writes per second (the machine's limits), then signed appends from 64 concurrent\n"
-       "submitters, roster appends, p99 latency at half of peak load, full verification, memory and\n"
+       "submitters each keeping W (default 8) appends in flight, roster appends, p99 latency at half of peak load, full verification, memory and\n"
        "disk use. Prints each figure with its ratio to the limit; --json prints one JSON object.\n"
        "Default N is 200000 (about a minute on 2 cores). DIR defaults to a fresh temporary folder.\n",
        RunBench},

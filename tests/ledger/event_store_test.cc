@@ -340,3 +340,48 @@ TEST(EventStoreCreateTest, ExistingLedgerIsNotOverwritten) {
 
 }  // namespace
 }  // namespace ledger
+
+namespace ledger {
+namespace {
+
+// Entries cross tile boundaries (256 per tile) over several batches and a reopen; every node the
+// store serves from its tiles must give proofs that verify against the signed checkpoint.
+TEST(EventStoreTreeTest, ProofsFromStoredTilesVerifyAcrossTileBoundaries) {
+  TestLedger t;
+  for (int roster = 0; roster < 3; ++roster) {
+    std::vector<v1::Event> events;
+    for (int i = 0; i < 200; ++i) {
+      events.push_back(TestLedger::Document(std::to_string(roster) + "-" + std::to_string(i)));
+    }
+    ASSERT_TRUE(t.AppendRoster(events, t.admin()).ok());
+    if (roster == 1) t.Reopen();
+  }
+  ASSERT_EQ(t.store().size(), 601u);
+  auto text = crypto::OpenNote(t.store().checkpoint(), t.store().log_key());
+  ASSERT_TRUE(text.ok());
+  auto checkpoint = crypto::ParseCheckpoint(*text);
+  ASSERT_TRUE(checkpoint.ok());
+  auto nodes = [&](std::uint8_t level, std::uint64_t index) { return t.store().TreeNode(level, index); };
+  EXPECT_EQ(crypto::RootFromNodes(601, nodes), checkpoint->root);
+  for (std::uint64_t index : {0ull, 255ull, 256ull, 511ull, 512ull, 600ull}) {
+    auto proof = crypto::InclusionProofFromNodes(index, 601, nodes);
+    ASSERT_TRUE(proof.has_value()) << index;
+    EXPECT_TRUE(crypto::VerifyInclusion(index, 601, crypto::LeafHash(*t.store().ReadEntry(index)), *proof,
+                                        checkpoint->root))
+        << index;
+  }
+  auto consistency = crypto::ConsistencyProofFromNodes(300, 601, nodes);
+  ASSERT_TRUE(consistency.has_value());
+  EXPECT_TRUE(crypto::VerifyConsistency(300, 601, *crypto::RootFromNodes(300, nodes), checkpoint->root,
+                                        *consistency));
+}
+
+TEST(EventStoreTreeTest, NodeBeyondTheTreeIsAbsent) {
+  TestLedger t;
+  EXPECT_FALSE(t.store().TreeNode(0, 1).has_value());
+  EXPECT_FALSE(t.store().TreeNode(1, 0).has_value());
+  EXPECT_TRUE(t.store().TreeNode(0, 0).has_value());
+}
+
+}  // namespace
+}  // namespace ledger

@@ -1,0 +1,81 @@
+#include "ledger/tiles_impl.h"
+
+#include <array>
+#include <cassert>
+
+#include "ledger/format.h"
+
+namespace ledger::internal {
+
+std::optional<crypto::Hash> NodeFromTiles(std::uint8_t level, std::uint64_t index, const TileFetch& fetch) {
+  const int tile_level = level / kTileHeight;
+  const int height = level % kTileHeight;  // Levels above the tile's base.
+  if (height > 0 && index > (UINT64_MAX >> height)) return std::nullopt;
+  const std::uint64_t first = index << height;  // First base node under (level, index).
+  const std::uint64_t count = std::uint64_t{1} << height;
+  const std::uint64_t offset = first % kTileWidth;
+  auto tile = fetch(static_cast<std::uint8_t>(tile_level), first / kTileWidth);
+  if (!tile || tile->size() < (offset + count) * crypto::kHashBytes) return std::nullopt;
+  std::array<crypto::Hash, kTileWidth / 2> nodes;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    auto hash = crypto::HashFromBytes(std::string_view(*tile).substr((offset + i) * crypto::kHashBytes, crypto::kHashBytes));
+    assert(hash.has_value());  // The substring has exactly 32 bytes.
+    nodes[i] = *hash;
+  }
+  for (std::uint64_t width = count; width > 1; width /= 2) {
+    for (std::uint64_t i = 0; i < width / 2; ++i) nodes[i] = crypto::NodeHash(nodes[2 * i], nodes[2 * i + 1]);
+  }
+  return nodes[0];
+}
+
+Status TileWriter::Load(std::uint64_t size, const TileFetch& fetch) {
+  partials_.clear();
+  for (int tile_level = 0; (size >> (kTileHeight * tile_level)) > 0; ++tile_level) {
+    const std::uint64_t nodes = size >> (kTileHeight * tile_level);  // Complete base nodes.
+    Partial partial;
+    partial.tile_index = nodes / kTileWidth;
+    const std::uint64_t width = nodes % kTileWidth;
+    if (width > 0) {
+      auto tile = fetch(static_cast<std::uint8_t>(tile_level), partial.tile_index);
+      if (!tile || tile->size() < width * crypto::kHashBytes) {
+        return Status(Code::kCorruption, "partial tile " + std::to_string(tile_level) + "/" +
+                                             std::to_string(partial.tile_index) + " is missing or short");
+      }
+      partial.hashes = tile->substr(0, width * crypto::kHashBytes);
+    }
+    partials_.push_back(std::move(partial));
+  }
+  return Status::Ok();
+}
+
+void TileWriter::Add(const crypto::CompactTree::Node& node, rocksdb::WriteBatch* batch) {
+  if (node.level % kTileHeight != 0) return;
+  const std::size_t tile_level = node.level / kTileHeight;
+  if (partials_.size() <= tile_level) partials_.resize(tile_level + 1);
+  Partial& partial = partials_[tile_level];
+  // Nodes of one level complete in index order, so each lands at the end of its tile.
+  assert(node.index == partial.tile_index * kTileWidth + partial.hashes.size() / crypto::kHashBytes);
+  partial.hashes.append(crypto::AsBytes(node.hash));
+  partial.dirty = true;
+  if (partial.hashes.size() == kTileWidth * crypto::kHashBytes) {
+    batch->Put(family_, format::EncodeTileKey(static_cast<std::uint8_t>(tile_level), partial.tile_index),
+               partial.hashes)
+        .PermitUncheckedError();
+    partial.tile_index += 1;
+    partial.hashes.clear();
+    partial.dirty = false;
+  }
+}
+
+void TileWriter::Flush(rocksdb::WriteBatch* batch) {
+  for (std::size_t tile_level = 0; tile_level < partials_.size(); ++tile_level) {
+    Partial& partial = partials_[tile_level];
+    if (!partial.dirty) continue;
+    batch->Put(family_, format::EncodeTileKey(static_cast<std::uint8_t>(tile_level), partial.tile_index),
+               partial.hashes)
+        .PermitUncheckedError();
+    partial.dirty = false;
+  }
+}
+
+}  // namespace ledger::internal

@@ -1,0 +1,59 @@
+// Private to ledger/: the Merkle tree stored as C2SP tlog-tiles (docs/formats.md, "tree").
+//
+// A tile at tile level T and index K holds the hashes of the tree nodes at level 8T with indexes
+// 256K .. 256K + w - 1, concatenated (w = 256 for a full tile). Tile level 0 holds the entry
+// hashes. Every other node is recomputed from the tile below it: node (8T + r, N) is the root of
+// the 2^r level-8T hashes under it, at most 128 hashes away. Appends write one full tile per 256
+// entries plus the growing rightmost tile of each level once per batch, instead of two keys per
+// entry; proofs and tiles are served from the same rows.
+#pragma once
+
+#include <rocksdb/write_batch.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crypto/hash.h"
+#include "crypto/merkle.h"
+#include "ledger/status.h"
+
+namespace ledger::internal {
+
+inline constexpr int kTileHeight = 8;
+inline constexpr std::uint64_t kTileWidth = 256;
+static_assert(kTileWidth == (std::uint64_t{1} << kTileHeight));
+
+// Reads the stored bytes of tile (level, index); nullopt if absent.
+using TileFetch = std::function<std::optional<std::string>(std::uint8_t tile_level, std::uint64_t tile_index)>;
+
+// Hash of the complete node (level, index), recomputed from its tile. nullopt if the tile is
+// missing or too short to hold the node (the node is not complete).
+std::optional<crypto::Hash> NodeFromTiles(std::uint8_t level, std::uint64_t index, const TileFetch& fetch);
+
+// The sequencer's side: receives every completed tree node, keeps the rightmost (partial) tile
+// of each tile level in memory and writes tiles into the batch being built. One thread.
+class TileWriter {
+ public:
+  explicit TileWriter(rocksdb::ColumnFamilyHandle* family) : family_(family) {}
+  // Resumes a tree of `size` leaves from stored tiles. kCorruption if a partial tile is missing.
+  Status Load(std::uint64_t size, const TileFetch& fetch);
+  // Records a completed node; nodes on levels that are not multiples of 8 are ignored. A tile
+  // that becomes full is written to `batch` at once.
+  void Add(const crypto::CompactTree::Node& node, rocksdb::WriteBatch* batch);
+  // Writes every partial tile that grew since the last flush.
+  void Flush(rocksdb::WriteBatch* batch);
+
+ private:
+  struct Partial {
+    std::uint64_t tile_index = 0;
+    std::string hashes;  // w * 32 bytes.
+    bool dirty = false;
+  };
+  rocksdb::ColumnFamilyHandle* family_;
+  std::vector<Partial> partials_;  // One per tile level.
+};
+
+}  // namespace ledger::internal
