@@ -58,14 +58,16 @@ Status ValidateActor(const v1::Actor& actor) {
   }
   const std::string& region = actor.region_code();
   if (!region.empty() &&
-      (region.size() != 6 || !std::all_of(region.begin(), region.end(), ::isdigit))) {
+      (region.size() != 6 ||
+       !std::all_of(region.begin(), region.end(), [](char c) { return c >= '0' && c <= '9'; }))) {
     return Status(Code::kInvalidEvent, "region code must be six digits, got '" + region + "'");
   }
   return Status::Ok();
 }
 
-ActorRegistry::ActorRegistry(rocksdb::ColumnFamilyHandle* actors_family)
-    : actors_family_(actors_family) {}
+ActorRegistry::ActorRegistry(const crypto::VerifierKey& log_key,
+                             rocksdb::ColumnFamilyHandle* actors_family)
+    : log_key_(log_key), actors_family_(actors_family) {}
 
 void ActorRegistry::Load(v1::ActorRecord record) {
   Key key = record.actor().public_key();
@@ -88,9 +90,11 @@ std::vector<v1::ActorRecord> ActorRegistry::List() const {
 }
 
 namespace {
-// The region an event concerns, or empty when it concerns none in particular.
+// The region an event concerns, or empty when it concerns the whole city. A region-scoped actor
+// may sign only events that concern its own region.
 std::string_view EventRegion(const v1::Event& event) {
   if (event.has_document_filed()) return event.document_filed().region_code();
+  if (event.has_register_actor()) return event.register_actor().actor().region_code();
   return {};
 }
 }  // namespace
@@ -101,6 +105,9 @@ Result<const v1::ActorRecord*> ActorRegistry::Authorize(const CheckedEvent& chec
   if (index == 0 || event.has_genesis()) {
     if (index != 0 || !event.has_genesis()) {
       return Status(Code::kInvalidEvent, "a genesis event stands at index 0 and only there");
+    }
+    if (!crypto::ConstantTimeEqual(crypto::AsBytes(checked.signer), crypto::AsBytes(log_key_.key))) {
+      return Status(Code::kBadSignature, "genesis is not signed by this ledger's log key");
     }
     static const v1::ActorRecord kLogKey;  // The log key is no actor: it signs genesis only.
     return &kLogKey;
@@ -153,8 +160,9 @@ Status ActorRegistry::ApplyGenesis(const v1::Genesis& genesis, const crypto::Pub
   }
   auto log_key = crypto::ParseVerifierKey(genesis.log_key());
   if (!log_key.ok()) return Status(Code::kInvalidEvent, "genesis log key: " + log_key.status().message());
-  if (!crypto::ConstantTimeEqual(crypto::AsBytes(log_key->key), crypto::AsBytes(signer))) {
-    return Status(Code::kBadSignature, "genesis is not signed by the log key it names");
+  if (!crypto::ConstantTimeEqual(crypto::AsBytes(log_key->key), crypto::AsBytes(signer)) ||
+      log_key->name != log_key_.name) {
+    return Status(Code::kInvalidEvent, "genesis must name the log key that signs it, under the origin");
   }
   if (genesis.first_admin().role() != v1::ROLE_ADMIN) {
     return Status(Code::kInvalidEvent, "the first actor must be an admin");
@@ -165,6 +173,9 @@ Status ActorRegistry::ApplyGenesis(const v1::Genesis& genesis, const crypto::Pub
 Status ActorRegistry::ApplyRegister(const v1::Actor& actor, std::uint64_t index,
                                     rocksdb::WriteBatch* batch) {
   if (Status status = ValidateActor(actor); !status.ok()) return status;
+  if (actor.public_key() == crypto::AsBytes(log_key_.key)) {
+    return Status(Code::kInvalidEvent, "the log key signs checkpoints only; it cannot be an actor");
+  }
   if (actors_.count(actor.public_key()) != 0) {
     return Status(Code::kInvalidEvent,
                   "key of '" + actor.name() + "' is already registered (a key is registered once)");

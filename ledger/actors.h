@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "crypto/note.h"
 #include "crypto/signing.h"
 #include "ledger/event_check.h"
 #include "ledger/ledger.pb.h"
@@ -32,8 +33,10 @@ std::string_view EventKindName(v1::Event::BodyCase kind);
 
 class ActorRegistry final : public Projection {
  public:
+  // `log_key` is the ledger's log key: the only key that may sign genesis, and never an actor.
   // `actors_family` receives one row per actor change (null when replaying for verification).
-  explicit ActorRegistry(rocksdb::ColumnFamilyHandle* actors_family = nullptr);
+  explicit ActorRegistry(const crypto::VerifierKey& log_key,
+                         rocksdb::ColumnFamilyHandle* actors_family = nullptr);
 
   // Loads a stored record (opening an existing store).
   void Load(v1::ActorRecord record);
@@ -63,6 +66,7 @@ class ActorRegistry final : public Projection {
   void Put(v1::ActorRecord record, rocksdb::WriteBatch* batch);
   std::size_t ActiveAdmins() const;
 
+  const crypto::VerifierKey log_key_;
   rocksdb::ColumnFamilyHandle* actors_family_;
   std::map<Key, v1::ActorRecord> actors_;
   // Undo log while a savepoint is set: the previous value of each key changed (nullopt = absent).

@@ -119,7 +119,7 @@ Result<CheckedEvent> CheckSignedEvent(std::string_view signed_event_bytes, std::
   }
   if (HasUnknownFields(envelope)) return Malformed("signed event has unknown fields");
   auto checked = CheckStoredEnvelope(envelope, origin, nullptr);
-  if (checked.ok()) checked->envelope_bytes = checked->envelope.SerializeAsString();
+  if (checked.ok()) checked->envelope_bytes = envelope.SerializeAsString();
   return checked;
 }
 
@@ -167,7 +167,7 @@ Result<CheckedEvent> CheckStoredEnvelope(const v1::SignedEvent& envelope, std::s
   } else {
     return Malformed("signed event carries neither a signature nor a roster proof");
   }
-  checked.envelope = envelope;
+  checked.event_bytes = envelope.event();
   return checked;
 }
 
@@ -202,22 +202,31 @@ Result<std::vector<CheckedEvent>> CheckSignedRoster(std::string_view signed_rost
     return Status(Code::kBadSignature, "roster events do not match the signed events_root");
   }
 
+  // One scratch envelope is refilled per event: its strings keep their capacity, so a roster
+  // of 10,000 events costs no per-event allocation for the proof.
+  v1::SignedEvent scratch;
+  scratch.set_public_key(roster.public_key());
+  v1::RosterProof* proof = scratch.mutable_roster();
+  proof->set_header(roster.header());
+  proof->set_signature(roster.signature());
   std::vector<CheckedEvent> checked(roster.events_size());
   for (int i = 0; i < roster.events_size(); ++i) {
     CheckedEvent& out = checked[i];
     out.signer = *key;
     s = DecodeEvent(roster.events(i), origin, &out.event);
     if (!s.ok()) return Status(s.code(), "roster event " + std::to_string(i) + ": " + s.message());
-    out.envelope.set_event(roster.events(i));
-    out.envelope.set_public_key(roster.public_key());
-    v1::RosterProof* proof = out.envelope.mutable_roster();
-    proof->set_header(roster.header());
-    proof->set_signature(roster.signature());
+    out.event_bytes = roster.events(i);
+    scratch.set_event(out.event_bytes);
     proof->set_leaf_index(static_cast<std::uint64_t>(i));
-    for (const crypto::Hash& hash : tree.InclusionProof(static_cast<std::uint64_t>(i))) {
-      proof->add_audit_path(std::string(crypto::AsBytes(hash)));
+    const std::vector<crypto::Hash> path = tree.InclusionProof(static_cast<std::uint64_t>(i));
+    auto* audit_path = proof->mutable_audit_path();
+    while (audit_path->size() > static_cast<int>(path.size())) audit_path->RemoveLast();
+    for (std::size_t j = 0; j < path.size(); ++j) {
+      std::string* slot = static_cast<int>(j) < audit_path->size() ? audit_path->Mutable(static_cast<int>(j))
+                                                                   : audit_path->Add();
+      slot->assign(crypto::AsBytes(path[j]));
     }
-    out.envelope_bytes = out.envelope.SerializeAsString();
+    scratch.SerializeToString(&out.envelope_bytes);
   }
   return checked;
 }

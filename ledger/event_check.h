@@ -19,12 +19,12 @@
 
 namespace ledger {
 
-// An event whose bytes decoded and whose signature verified, with the envelope to store.
+// An event whose bytes decoded and whose signature (or roster proof) verified.
 struct CheckedEvent {
   v1::Event event;
-  v1::SignedEvent envelope;  // envelope.event() holds the exact signed bytes.
+  std::string event_bytes;  // The exact signed bytes `event` was decoded from.
   crypto::PublicKey signer{};
-  // The envelope serialized once for storage (set by the append-path checks, which run in
+  // The v1::SignedEvent to store, serialized once by the append-path checks (which run in
   // parallel, so the sequencer only copies it). Empty when read back by the verifier.
   std::string envelope_bytes;
 };
@@ -52,7 +52,8 @@ Result<CheckedEvent> CheckStoredEnvelope(const v1::SignedEvent& envelope, std::s
                                          RosterSignatureCache* cache);
 
 // Checks a client's serialized SignedRoster: header signature (once), event count and the root
-// over the events' exact bytes; returns each event with its RosterProof envelope, in order.
+// over the events' exact bytes; returns each event, in order, with its envelope (the event and
+// its RosterProof) serialized for storage.
 // Errors as CheckSignedEvent, naming the roster line (0-based event position) at fault.
 Result<std::vector<CheckedEvent>> CheckSignedRoster(std::string_view signed_roster_bytes,
                                                     std::string_view origin);

@@ -93,12 +93,12 @@ class EventStore::Impl {
         log_verifier_(std::move(log_verifier)),
         log_key_(std::move(log_key)),
         options_(std::move(options)),
-        actors_(rocks_.actors),
+        actors_(log_verifier_, rocks_.actors),
         tiles_(rocks_.tree) {}
 
   ~Impl() { Close().IgnoreError(); }
 
-  Status Recover();
+  Status Recover(bool allow_empty);
   void Start();
   void Submit(std::unique_ptr<Work> work);
   Status Close();
@@ -190,11 +190,16 @@ class EventStore::Impl {
 // ---------------------------------------------------------------------------------------------
 // Recovery.
 
-Status EventStore::Impl::Recover() {
+Status EventStore::Impl::Recover(bool allow_empty) {
   std::string note;
   rocksdb::Status rs = rocks_.db->Get(rocksdb::ReadOptions(), rocks_.meta,
                                       std::string(format::kMetaCheckpoint), &note);
-  if (rs.IsNotFound()) return Status::Ok();  // A ledger being created: nothing appended yet.
+  if (rs.IsNotFound()) {
+    if (allow_empty) return Status::Ok();  // A ledger being created: genesis comes next.
+    return Status(Code::kCorruption,
+                  "the ledger has no genesis entry (init did not finish): remove the data directory and "
+                  "run init again");
+  }
   if (!rs.ok()) return FromRocks(rs, "reading the checkpoint");
   auto text = crypto::OpenNote(note, log_verifier_);
   if (!text.ok()) return Status(Code::kCorruption, "stored checkpoint: " + text.status().message());
@@ -465,7 +470,7 @@ Status EventStore::Impl::Admit(const std::vector<CheckedEvent>& events,
       ++fresh;
       continue;
     }
-    if (stored_event != events[i].envelope.event()) {
+    if (stored_event != events[i].event_bytes) {
       return Status(Code::kDuplicateId, where + "event id '" + id + "' was used at index " +
                                             std::to_string(receipt.index) + " for different content");
     }
@@ -522,7 +527,7 @@ Receipt EventStore::Impl::AddEntry(const CheckedEvent& event, Batch* batch) {
   tree_.Append(entry_hash, [&](const crypto::CompactTree::Node& node) { tiles_.Add(node, &batch->write); });
   assert(tree_.size() == next_index_);  // The tree has one leaf per entry.
   previous_hash_ = entry_hash;
-  batch->entries_by_id[event.event.event_id()] = PendingEntry{index, &event.envelope.event(), entry_hash};
+  batch->entries_by_id[event.event.event_id()] = PendingEntry{index, &event.event_bytes, entry_hash};
   return Receipt{index, entry_hash, false};
 }
 
@@ -714,7 +719,7 @@ Status EventStore::Create(const CreateOptions& options) {
   StoreOptions store_options;
   store_options.data_dir = options.data_dir;
   store_options.check_threads = 1;
-  auto store = Open(store_options);
+  auto store = Open(store_options, /*allow_empty=*/true);
   if (!store.ok()) return store.status();
   auto receipt = (*store)->Append(std::move(signed_genesis));
   if (!receipt.ok()) return Status(receipt.status().code(), "genesis: " + receipt.status().message());
@@ -723,6 +728,10 @@ Status EventStore::Create(const CreateOptions& options) {
 }
 
 Result<std::unique_ptr<EventStore>> EventStore::Open(StoreOptions options) {
+  return Open(std::move(options), /*allow_empty=*/false);
+}
+
+Result<std::unique_ptr<EventStore>> EventStore::Open(StoreOptions options, bool allow_empty) {
   if (!crypto::Initialize()) return Status(Code::kIOError, "libsodium failed to initialise");
   auto log_key = crypto::ReadSignerKeyFile(LogKeyPath(options.data_dir));
   if (!log_key.ok()) return Status(log_key.status().code(), "log key: " + log_key.status().message());
@@ -746,7 +755,7 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(StoreOptions options) {
   if (origin != verifier->name) return Status(Code::kCorruption, "log key name differs from the origin");
   auto impl = std::make_unique<Impl>(std::move(*rocks), origin, std::move(*verifier),
                                      std::move(log_key->key), std::move(options));
-  status = impl->Recover();
+  status = impl->Recover(allow_empty);
   if (!status.ok()) return status;
   impl->Start();
   return std::unique_ptr<EventStore>(new EventStore(std::move(impl)));

@@ -106,6 +106,8 @@ class EventStore {
 
  private:
   explicit EventStore(std::unique_ptr<Impl> impl);
+  // Open, or (for Create only) open a store that has no genesis entry yet.
+  static Result<std::unique_ptr<EventStore>> Open(StoreOptions options, bool allow_empty);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -51,7 +51,8 @@ class Walker {
         reader_(reader),
         origin_(std::move(origin)),
         checkpoint_size_(checkpoint_size),
-        report_(report) {
+        report_(report),
+        actors_(options.log_key) {
     projections_.push_back(&actors_);
     projections_.insert(projections_.end(), options.projections.begin(), options.projections.end());
     threads_ = options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
@@ -113,10 +114,6 @@ class Walker {
     previous_link_ = d.entry.previous_hash();
     if (d.entry.previous_hash() != crypto::AsBytes(previous_hash_)) return BrokenLink(index);
     if (!d.status.ok()) return Fail(index, d.status);
-    if (index == 0 && !crypto::ConstantTimeEqual(crypto::AsBytes(d.event.signer),
-                                                 crypto::AsBytes(options_.log_key.key))) {
-      return Fail(0, Status(Code::kBadSignature, "genesis is not signed by the trusted log key"));
-    }
     auto signer = actors_.Authorize(d.event, index);
     if (!signer.ok()) return Fail(index, signer.status());
     for (ledger::Projection* projection : projections_) {

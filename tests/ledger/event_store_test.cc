@@ -7,6 +7,8 @@
 #include <set>
 #include <thread>
 
+#include <rocksdb/db.h>
+
 #include "crypto/merkle.h"
 #include "ledger/constants.h"
 #include "ledger/signing_context.h"
@@ -381,6 +383,68 @@ TEST(EventStoreTreeTest, NodeBeyondTheTreeIsAbsent) {
   EXPECT_FALSE(t.store().TreeNode(0, 1).has_value());
   EXPECT_FALSE(t.store().TreeNode(1, 0).has_value());
   EXPECT_TRUE(t.store().TreeNode(0, 0).has_value());
+}
+
+}  // namespace
+}  // namespace ledger
+
+namespace ledger {
+namespace {
+
+TEST(EventStoreActorTest, LogKeyCannotBeRegisteredAsActor) {
+  TestLedger t;
+  v1::Event event = TestLedger::NewEvent("register-log-key");
+  v1::Actor* actor = event.mutable_register_actor()->mutable_actor();
+  actor->set_name("sneaky");
+  actor->set_public_key(std::string(crypto::AsBytes(t.store().log_key().key)));
+  actor->set_role(v1::ROLE_ADMIN);
+  auto receipt = t.Append(event, t.admin());
+  ASSERT_FALSE(receipt.ok());
+  EXPECT_EQ(receipt.status().code(), Code::kInvalidEvent);
+  EXPECT_EQ(t.store().size(), 1u);
+}
+
+TEST(EventStoreActorTest, RegionAdminRegistersOnlyWithinItsRegion) {
+  TestLedger t;
+  crypto::SecretKey county_admin = t.Register("admin-150821", v1::ROLE_ADMIN, "150821");
+  crypto::SecretKey officer = crypto::SecretKey::Generate();
+  v1::Event inside = TestLedger::NewEvent("register-inside");
+  *inside.mutable_register_actor()->mutable_actor() =
+      TestLedger::Actor("officer-150821", officer, v1::ROLE_FINANCE_OFFICER, "150821");
+  EXPECT_TRUE(t.Append(inside, county_admin).ok());
+  crypto::SecretKey city_officer = crypto::SecretKey::Generate();
+  v1::Event city_wide = TestLedger::NewEvent("register-city-wide");
+  *city_wide.mutable_register_actor()->mutable_actor() =
+      TestLedger::Actor("officer-city", city_officer, v1::ROLE_FINANCE_OFFICER);
+  auto receipt = t.Append(city_wide, county_admin);
+  ASSERT_FALSE(receipt.ok());
+  EXPECT_EQ(receipt.status().code(), Code::kScopeNotAllowed);
+  EXPECT_EQ(t.store().size(), 3u);
+}
+
+TEST(EventStoreCreateTest, StoreWithoutGenesisIsRefusedAtOpen) {
+  // A store whose genesis never landed, as a crash between init's metadata write and its genesis
+  // would leave: made here by deleting the checkpoint of a fresh ledger.
+  testing_ledger::TempDir empty;
+  crypto::SecretKey admin = crypto::SecretKey::Generate();
+  CreateOptions create;
+  create.data_dir = empty.path();
+  create.origin = "half";
+  create.first_admin = TestLedger::Actor("admin", admin, v1::ROLE_ADMIN);
+  ASSERT_TRUE(EventStore::Create(create).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const char* name : {"default", "entries", "tree", "event_ids", "actors"}) {
+    families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), DatabasePath(empty.path()), families, &handles, &raw).ok());
+  ASSERT_TRUE(raw->Delete({}, handles[0], "checkpoint").ok());
+  for (auto* handle : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(handle).ok());
+  delete raw;
+  auto store = EventStore::Open({empty.path(), 1, {}});
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), Code::kCorruption);
 }
 
 }  // namespace
