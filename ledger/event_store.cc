@@ -265,16 +265,21 @@ void EventStore::Impl::Start() {
 
 void EventStore::Impl::Submit(std::unique_ptr<Work> work) {
   const std::size_t weight = work->weight();
+  Status refusal;
   {
     std::lock_guard<std::mutex> lock(queue_mutex_);
-    if (stopping_) return Reply(work.get(), Status(Code::kUnavailable, "the ledger is shutting down"));
-    if (queued_.load(std::memory_order_relaxed) + weight > constants::append_queue_max) {
-      return Reply(work.get(), Status(Code::kBusy, "append queue is full; retry later"));
+    if (stopping_) {
+      refusal = Status(Code::kUnavailable, "the ledger is shutting down");
+    } else if (queued_.load(std::memory_order_relaxed) + weight > constants::append_queue_max) {
+      refusal = Status(Code::kBusy, "append queue is full; retry later");
+    } else {
+      queued_.fetch_add(weight, std::memory_order_relaxed);
+      work->queued = true;
+      check_queue_.push_back(std::move(work));
     }
-    queued_.fetch_add(weight, std::memory_order_relaxed);
-    work->queued = true;
-    check_queue_.push_back(std::move(work));
   }
+  // Outside the lock: the callback may call Submit again.
+  if (!refusal.ok()) return Reply(work.get(), refusal);
   check_ready_.notify_one();
 }
 

@@ -40,6 +40,9 @@ rocksdb::ColumnFamilyOptions FamilyOptions(std::string_view name) {
     // Every append probes its event id; most probes miss, which the filter answers in memory.
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
     table.whole_key_filtering = true;
+    // The same for the memtables, where the newest ids live.
+    options.memtable_whole_key_filtering = true;
+    options.memtable_prefix_bloom_size_ratio = 0.1;
   }
   if (name == format::kEntriesFamily || name == format::kTreeFamily) {
     // Keys are dense big-endian integers written in order: no overlap between files.
@@ -62,6 +65,7 @@ Result<RocksHandles> OpenRocks(const std::string& path, OpenMode mode) {
   // WAL recovery stops at the first corrupt record: a torn tail of an unacknowledged write is
   // dropped, anything before it (acknowledged, synced) is kept.
   options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  options.wal_compression = rocksdb::kZSTD;
 
   const std::vector<std::string_view> names = {rocksdb::kDefaultColumnFamilyName,
                                                format::kEntriesFamily, format::kTreeFamily,

@@ -391,14 +391,16 @@ int RunBench(const std::vector<std::string>& argv) {
   auto args = Args::Parse(argv, {"json"});
   if (!args || !args->OnlyKnown({"events", "roster-events", "window", "dir", "json"})) return kExitUsage;
   Bench bench;
-  try {
-    bench.events = std::stoull(args->GetOr("events", "200000"));
-    bench.roster_events = std::stoull(args->GetOr("roster-events", "100000"));
-    bench.window = std::max<std::size_t>(1, std::stoull(args->GetOr("window", "8")));
-  } catch (const std::exception&) {
-    std::cerr << "error: --events and --roster-events take integers\n";
+  auto events = ParseUint(args->GetOr("events", "200000"));
+  auto roster_events = ParseUint(args->GetOr("roster-events", "100000"));
+  auto window = ParseUint(args->GetOr("window", "8"));
+  if (!events || !roster_events || !window || *window == 0 || *window > 4096) {
+    std::cerr << "error: --events and --roster-events take integers, --window 1 to 4096\n";
     return kExitUsage;
   }
+  bench.events = *events;
+  bench.roster_events = *roster_events;
+  bench.window = static_cast<std::size_t>(*window);
   bool temporary = !args->Has("dir");
   bench.dir = args->GetOr("dir", (std::filesystem::temp_directory_path() / ("ledger-bench-" + RandomId())).string());
   std::filesystem::create_directories(bench.dir);

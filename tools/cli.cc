@@ -109,6 +109,18 @@ std::int64_t NowMs() {
       .count();
 }
 
+std::optional<std::uint64_t> ParseUint(std::string_view text) {
+  if (text.empty() || text.size() > 20) return std::nullopt;
+  std::uint64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    const std::uint64_t digit = static_cast<std::uint64_t>(c - '0');
+    if (value > (UINT64_MAX - digit) / 10) return std::nullopt;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
 ledger::Result<std::string> ReadInput(const std::string& path, std::size_t limit) {
   std::string text;
   if (path == "-") {

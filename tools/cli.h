@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ledger/status.h"
@@ -59,6 +60,8 @@ class Progress {
 };
 
 std::int64_t NowMs();
+// A non-negative decimal integer: digits only, no sign, no overflow; nullopt otherwise.
+std::optional<std::uint64_t> ParseUint(std::string_view text);
 // Reads a whole file or "-" for stdin, at most `limit` bytes.
 ledger::Result<std::string> ReadInput(const std::string& path, std::size_t limit);
 // A random 128-bit identifier in lower-case hex.

@@ -146,15 +146,11 @@ int Get(const std::vector<std::string>& argv) {
   auto args = ParseFlags(argv, {"data"}, {"data"});
   if (!args) return kExitUsage;
   if (args->positional().size() != 1) return Usage("get takes one INDEX");
-  std::uint64_t index = 0;
-  try {
-    index = std::stoull(args->positional()[0]);
-  } catch (const std::exception&) {
-    return Usage("INDEX must be a non-negative integer");
-  }
+  std::optional<std::uint64_t> index = ParseUint(args->positional()[0]);
+  if (!index) return Usage("INDEX must be a non-negative integer");
   auto reader = ledger::LogReader::Open(*args->Get("data"));
   if (!reader.ok()) return Fail(reader.status());
-  auto bytes = (*reader)->Read(index);
+  auto bytes = (*reader)->Read(*index);
   if (!bytes.ok()) return Fail(bytes.status());
   auto json = EntryToJson(*bytes);
   if (!json.ok()) return Fail(json.status());
@@ -165,17 +161,13 @@ int Get(const std::vector<std::string>& argv) {
 int Tail(const std::vector<std::string>& argv) {
   auto args = ParseFlags(argv, {"data", "count"}, {"data"});
   if (!args) return kExitUsage;
-  std::uint64_t count = 10;
-  try {
-    count = std::stoull(args->GetOr("count", "10"));
-  } catch (const std::exception&) {
-    return Usage("--count must be a non-negative integer");
-  }
+  std::optional<std::uint64_t> count = ParseUint(args->GetOr("count", "10"));
+  if (!count) return Usage("--count must be a non-negative integer");
   auto reader = ledger::LogReader::Open(*args->Get("data"));
   if (!reader.ok()) return Fail(reader.status());
   auto end = (*reader)->EndIndex();
   if (!end.ok()) return Fail(end.status());
-  std::uint64_t from = *end > count ? *end - count : 0;
+  std::uint64_t from = *end > *count ? *end - *count : 0;
   ledger::Status failure;
   ledger::Status status = (*reader)->Scan(from, [&](std::uint64_t, std::string_view bytes) {
     auto json = EntryToJson(bytes);
@@ -202,7 +194,9 @@ int Verify(const std::vector<std::string>& argv) {
   replay::VerifyOptions options;
   options.data_dir = data;
   options.log_key = *log_key;
-  options.threads = std::stoul(args->GetOr("threads", "0"));
+  std::optional<std::uint64_t> threads = ParseUint(args->GetOr("threads", "0"));
+  if (!threads || *threads > 1024) return Usage("--threads must be an integer from 0 (one per core) to 1024");
+  options.threads = *threads;
   std::optional<Progress> progress;
   options.progress = [&](std::uint64_t done, std::uint64_t total) {
     if (!progress) progress.emplace("verify", total);

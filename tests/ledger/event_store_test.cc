@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -445,6 +446,24 @@ TEST(EventStoreCreateTest, StoreWithoutGenesisIsRefusedAtOpen) {
   auto store = EventStore::Open({empty.path(), 1, {}});
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), Code::kCorruption);
+}
+
+}  // namespace
+}  // namespace ledger
+
+namespace ledger {
+namespace {
+
+TEST(EventStoreCallbackTest, RefusalCallbackMaySubmitAgain) {
+  TestLedger t;
+  ASSERT_TRUE(t.store().Close().ok());
+  std::promise<Code> inner_code;
+  std::string event = SignEvent(TestLedger::Document("d1"), t.admin());
+  t.store().Submit(event, [&](Result<Receipt> outer) {
+    EXPECT_EQ(outer.status().code(), Code::kUnavailable);
+    t.store().Submit(event, [&](Result<Receipt> inner) { inner_code.set_value(inner.status().code()); });
+  });
+  EXPECT_EQ(inner_code.get_future().get(), Code::kUnavailable);
 }
 
 }  // namespace
