@@ -104,6 +104,11 @@ class Subprocess {
     return stdout_fd_ >= 0 || stderr_fd_ >= 0;
   }
 
+  // Sends `signal` to the child without waiting for it.
+  void Signal(int signal) {
+    if (pid_ > 0) ::kill(pid_, signal);
+  }
+
   // Sends SIGKILL and reaps the child; returns its wait status.
   int Kill() {
     if (pid_ <= 0) return -1;
