@@ -75,7 +75,7 @@ void ActorRegistry::Load(v1::ActorRecord record) {
 }
 
 const v1::ActorRecord* ActorRegistry::Find(const crypto::PublicKey& key) const {
-  auto it = actors_.find(Key(crypto::AsBytes(key)));
+  auto it = actors_.find(crypto::AsBytes(key));  // No temporary string on the hot path.
   return it == actors_.end() ? nullptr : &it->second;
 }
 

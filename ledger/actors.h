@@ -68,7 +68,7 @@ class ActorRegistry final : public Projection {
 
   const crypto::VerifierKey log_key_;
   rocksdb::ColumnFamilyHandle* actors_family_;
-  std::map<Key, v1::ActorRecord> actors_;
+  std::map<Key, v1::ActorRecord, std::less<>> actors_;  // Transparent: found by string_view.
   // Undo log while a savepoint is set: the previous value of each key changed (nullopt = absent).
   std::optional<std::vector<std::pair<Key, std::optional<v1::ActorRecord>>>> undo_;
 };

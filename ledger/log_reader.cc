@@ -14,7 +14,7 @@ struct LogReader::Rocks {
 LogReader::~LogReader() = default;
 
 Result<std::unique_ptr<LogReader>> LogReader::Open(const std::string& data_dir) {
-  auto handles = internal::OpenRocks(DatabasePath(data_dir), internal::OpenMode::kReadOnly);
+  auto handles = internal::OpenRocks(DatabasePath(data_dir), internal::OpenMode::kSecondary);
   if (!handles.ok()) return handles.status();
   std::unique_ptr<LogReader> reader(new LogReader());
   reader->rocks_ = std::make_unique<Rocks>();

@@ -1,7 +1,7 @@
 // LogReader: read-only access to a ledger's data directory, trusting nothing derived.
 //
-// The verifier, `ledgerctl get` and `ledgerctl tail` read through it. It opens RocksDB read-only
-// (a running ledgerd keeps writing; the reader sees the log as of its open) and exposes only
+// The verifier, `ledgerctl get` and `ledgerctl tail` read through it. It opens RocksDB as a
+// secondary instance (a running ledgerd keeps writing; the reader sees the log as of its open) and exposes only
 // the raw entries, the stored checkpoint and the origin: everything else an auditor recomputes.
 // Not synchronised: one thread at a time.
 #pragma once

@@ -1,8 +1,13 @@
 #include "ledger/rocks_impl.h"
 
+#include <stdlib.h>
+
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <vector>
 
 #include "ledger/format.h"
@@ -28,6 +33,11 @@ Status RocksHandles::Close() {
   entries = tree = event_ids = actors = meta = nullptr;
   rocksdb::Status status = db->Close();
   db.reset();
+  if (!secondary_dir.empty()) {
+    std::error_code ignored;  // A leftover folder in /tmp harms nothing.
+    std::filesystem::remove_all(secondary_dir, ignored);
+    secondary_dir.clear();
+  }
   return FromRocks(status, "closing the database");
 }
 
@@ -65,7 +75,8 @@ Result<RocksHandles> OpenRocks(const std::string& path, OpenMode mode) {
   // WAL recovery stops at the first corrupt record: a torn tail of an unacknowledged write is
   // dropped, anything before it (acknowledged, synced) is kept.
   options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
-  options.wal_compression = rocksdb::kZSTD;
+  // No wal_compression: in RocksDB 7.8 a compressed WAL read by a secondary instance (our
+  // readers) fails with "error in middle of record" or "SST file is ahead of WALs".
 
   const std::vector<std::string_view> names = {rocksdb::kDefaultColumnFamilyName,
                                                format::kEntriesFamily, format::kTreeFamily,
@@ -76,12 +87,24 @@ Result<RocksHandles> OpenRocks(const std::string& path, OpenMode mode) {
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status status =
-      mode == OpenMode::kReadOnly
-          ? rocksdb::DB::OpenForReadOnly(options, path, families, &handles, &raw)
-          : rocksdb::DB::Open(options, path, families, &handles, &raw);
-  if (!status.ok()) return FromRocks(status, "opening " + path);
   RocksHandles result;
+  rocksdb::Status status;
+  if (mode == OpenMode::kSecondary) {
+    std::string pattern = (std::filesystem::temp_directory_path() / "ledger-reader-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      return Status(Code::kIOError, "creating a folder for the reader: " + std::string(std::strerror(errno)));
+    }
+    result.secondary_dir = pattern;
+    options.max_open_files = -1;  // Required: files the writer deletes stay readable while open.
+    status = rocksdb::DB::OpenAsSecondary(options, path, result.secondary_dir, families, &handles, &raw);
+  } else {
+    status = rocksdb::DB::Open(options, path, families, &handles, &raw);
+  }
+  if (!status.ok()) {
+    if (!result.secondary_dir.empty()) std::filesystem::remove_all(result.secondary_dir);
+    result.secondary_dir.clear();
+    return FromRocks(status, "opening " + path);
+  }
   result.db.reset(raw);
   result.meta = handles[0];
   result.entries = handles[1];

@@ -24,9 +24,14 @@ struct RocksHandles {
   RocksHandles& operator=(RocksHandles&&) = default;
   ~RocksHandles();  // Destroys the family handles, then closes the database.
   Status Close();
+
+  std::string secondary_dir;  // A secondary instance's private folder, removed at Close.
 };
 
-enum class OpenMode { kCreate, kReadWrite, kReadOnly };
+// kSecondary reads a database another process (or this one) may be writing: RocksDB's
+// secondary instance, which sees a consistent state as of its open. A plain read-only open of a
+// live database can fail or see a half-replayed WAL, so readers never use one.
+enum class OpenMode { kCreate, kReadWrite, kSecondary };
 
 Result<RocksHandles> OpenRocks(const std::string& path, OpenMode mode);
 

@@ -88,7 +88,7 @@ double MeasureSyncedWriteLimit(const std::string& dir) {
 struct Bench {
   std::string dir;
   std::uint64_t events = 200'000;
-  std::uint64_t roster_events = 100'000;
+  std::uint64_t roster_events = 200'000;
   std::size_t window = 8;  // Appends each submitter keeps in flight.
   crypto::SecretKey admin = crypto::SecretKey::Generate();
   std::vector<crypto::SecretKey> officers;
@@ -138,7 +138,7 @@ struct Bench {
   ledger::Status LatencyAtHalfLoad(double peak_rate);
   ledger::Status Verification(double verify_limit);
   ledger::Status Rosters(double verify_limit);
-  void MemoryAndDisk();
+  ledger::Status MemoryAndDisk();
 };
 
 ledger::Status Bench::Setup() {
@@ -273,8 +273,9 @@ ledger::Status Bench::SignedAppends(double verify_limit, double* peak_rate) {
   *peak_rate = static_cast<double>(appended) / seconds;
   Figure("signed_appends_per_second", *peak_rate);
   Figure("signed_appends_ratio_to_verify_limit", *peak_rate / verify_limit);
- Line("signed appends, 64 submitters x " + std::to_string(window) + " in flight, durable before ack: " + Fixed(*peak_rate) + " events/s = " +
-       Fixed(*peak_rate / verify_limit, 2) + " x verify limit (target >= 0.75)");
+  Line("signed appends, 64 submitters x " + std::to_string(window) + " in flight, durable before ack: " +
+       Fixed(*peak_rate) + " events/s = " + Fixed(*peak_rate / verify_limit, 2) + " x verify limit " +
+       Fixed(verify_limit) + "/s measured just before (target >= 0.75)");
   return ledger::Status::Ok();
 }
 
@@ -314,7 +315,7 @@ ledger::Status Bench::Verification(double verify_limit) {
   Figure("verify_ratio_to_verify_limit", rate / verify_limit);
   Line("full verification of " + std::to_string(report->entries_verified) +
        " individually signed entries: " + Fixed(rate) + " entries/s = " + Fixed(rate / verify_limit, 2) +
-       " x verify limit (target >= 0.9)");
+       " x verify limit " + Fixed(verify_limit) + "/s measured just before (target >= 0.9)");
   return ledger::Status::Ok();
 }
 
@@ -358,7 +359,7 @@ ledger::Status Bench::Rosters(double verify_limit) {
   return ledger::Status::Ok();
 }
 
-void Bench::MemoryAndDisk() {
+ledger::Status Bench::MemoryAndDisk() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   double peak_mib = static_cast<double>(usage.ru_maxrss) / 1024.0;
@@ -367,13 +368,14 @@ void Bench::MemoryAndDisk() {
     if (file.is_regular_file()) disk += file.file_size();
   }
   std::uint64_t entry_bytes = 0, entries = 0;
-  if (auto reader = ledger::LogReader::Open(dir + "/ledger"); reader.ok()) {
-    (*reader)->Scan(0, [&](std::uint64_t, std::string_view bytes) {
-      entry_bytes += bytes.size();
-      ++entries;
-      return true;
-    }).IgnoreError();
-  }
+  auto reader = ledger::LogReader::Open(dir + "/ledger");
+  if (!reader.ok()) return reader.status();
+  ledger::Status status = (*reader)->Scan(0, [&](std::uint64_t, std::string_view bytes) {
+    entry_bytes += bytes.size();
+    ++entries;
+    return true;
+  });
+  if (!status.ok()) return status;
   Figure("peak_rss_mib", peak_mib);
   Figure("disk_bytes", static_cast<double>(disk));
   Figure("entry_bytes", static_cast<double>(entry_bytes));
@@ -383,6 +385,7 @@ void Bench::MemoryAndDisk() {
        " entries of " + Fixed(static_cast<double>(entry_bytes) / 1048576.0, 1) + " MiB = " +
        Fixed(entry_bytes ? static_cast<double>(disk) / static_cast<double>(entry_bytes) : 0, 2) +
        " x entry bytes (target < 2)");
+  return ledger::Status::Ok();
 }
 
 }  // namespace
@@ -392,7 +395,7 @@ int RunBench(const std::vector<std::string>& argv) {
   if (!args || !args->OnlyKnown({"events", "roster-events", "window", "dir", "json"})) return kExitUsage;
   Bench bench;
   auto events = ParseUint(args->GetOr("events", "200000"));
-  auto roster_events = ParseUint(args->GetOr("roster-events", "100000"));
+  auto roster_events = ParseUint(args->GetOr("roster-events", "200000"));
   auto window = ParseUint(args->GetOr("window", "8"));
   if (!events || !roster_events || !window || *window == 0 || *window > 4096) {
     std::cerr << "error: --events and --roster-events take integers, --window 1 to 4096\n";
@@ -415,14 +418,20 @@ int RunBench(const std::vector<std::string>& argv) {
 
   double peak = 0;
   ledger::Status status = bench.Setup();
+  // A shared machine's speed drifts (a 2-vCPU VM may share a physical core with a neighbour), so
+  // each ratio is taken against the limit measured just before its phase.
   if (bench.events > 0) {  // --events 0 measures rosters alone.
-    if (status.ok()) status = bench.SignedAppends(verify_limit, &peak);
+    double limit = MeasureVerifyLimit();
+    bench.Figure("verify_limit_before_appends_per_second", limit);
+    if (status.ok()) status = bench.SignedAppends(limit, &peak);
     if (status.ok()) status = bench.LatencyAtHalfLoad(peak);
-    if (status.ok()) status = bench.Verification(verify_limit);
+    limit = MeasureVerifyLimit();
+    bench.Figure("verify_limit_before_verify_per_second", limit);
+    if (status.ok()) status = bench.Verification(limit);
   }
   if (bench.roster_events > 0 && status.ok()) status = bench.Rosters(verify_limit);
   if (status.ok()) status = bench.store->Close();
-  if (status.ok()) bench.MemoryAndDisk();
+  if (status.ok()) status = bench.MemoryAndDisk();
   if (temporary) std::filesystem::remove_all(bench.dir);
   if (!status.ok()) {
     std::cerr << "error: " << status.ToString() << "\n";

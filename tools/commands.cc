@@ -276,7 +276,8 @@ const std::vector<Command>& Commands() {
        "batch writes per second (the machine's limits), then signed appends from 64 concurrent\n"
        "submitters each keeping W (default 8) appends in flight, roster appends, p99 latency at half of peak load, full verification, memory and\n"
        "disk use. Prints each figure with its ratio to the limit; --json prints one JSON object.\n"
-       "Default N is 200000 (about a minute on 2 cores). DIR defaults to a fresh temporary folder.\n",
+       "Defaults: --events 200000, --roster-events 200000 (about a minute on 2 cores). DIR defaults\n"
+       "to a fresh temporary folder, removed afterwards.\n",
        RunBench},
   };
   return commands;
