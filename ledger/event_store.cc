@@ -639,6 +639,18 @@ Status EventStore::Impl::Close() {
   sequence_ready_.notify_all();
   if (sequencer_.joinable()) sequencer_.join();  // Hands the committer its last batch, then stops it.
   if (committer_.joinable()) committer_.join();
+  // Flush the memtables so the next open (ours or a reader's) has no WAL to replay.
+  if (rocks_.db) {
+    rocksdb::FlushOptions flush;
+    flush.wait = true;
+    Status status = FromRocks(
+        rocks_.db->Flush(flush, {rocks_.meta, rocks_.entries, rocks_.tree, rocks_.event_ids, rocks_.actors}),
+        "flushing at close");
+    if (!status.ok()) {
+      rocks_.Close().IgnoreError();  // The WAL still holds everything: nothing is lost.
+      return status;
+    }
+  }
   return rocks_.Close();
 }
 

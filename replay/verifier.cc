@@ -1,5 +1,7 @@
 #include "replay/verifier.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <future>
 #include <thread>
@@ -65,7 +67,11 @@ class Walker {
     const std::size_t n = window.size();
     for (std::size_t t = 0; t < threads_; ++t) {
       workers.emplace_back([&, t] {
-        for (std::size_t i = t; i < n; i += threads_) DecodeAndCheck(&window[i], origin_, &cache_);
+        pthread_setname_np(pthread_self(), "verify-check");
+        // Contiguous slices: neighbouring entries (and their cache lines) stay on one thread.
+        const std::size_t begin = n * t / threads_;
+        const std::size_t end = n * (t + 1) / threads_;
+        for (std::size_t i = begin; i < end; ++i) DecodeAndCheck(&window[i], origin_, &cache_);
       });
     }
     for (auto& worker : workers) worker.join();

@@ -1,5 +1,6 @@
 // `ledgerctl bench`: the ledger's throughput, latency, memory and disk figures, each printed
 // beside the machine limit it is bounded by, measured in the same run. See docs/bench.md.
+#include <pthread.h>
 #include <sys/resource.h>
 
 #include <google/protobuf/struct.pb.h>
@@ -52,6 +53,7 @@ double MeasureVerifyLimit() {
   auto start = Clock::now();
   for (unsigned t = 0; t < Cores(); ++t) {
     threads.emplace_back([&] {
+      pthread_setname_np(pthread_self(), "bench-limit");
       std::uint64_t n = 0;
       while (Seconds(Clock::now() - start) < kLimitSeconds) {
         for (int i = 0; i < 64; ++i) n += crypto::Verify(key.public_key(), message, signature) ? 1 : 0;
@@ -122,6 +124,7 @@ struct Bench {
     std::vector<std::thread> threads;
     for (unsigned t = 0; t < Cores(); ++t) {
       threads.emplace_back([&, t] {
+        pthread_setname_np(pthread_self(), "bench-sign");
         for (std::size_t s = t; s < kSubmitters; s += Cores()) {
           for (std::size_t i = s; i < count; i += kSubmitters) {
             per_submitter[s].push_back(ledger::SignEvent(unsigned_events[i], officers[s]));
@@ -227,6 +230,7 @@ RoundResult RunRound(ledger::EventStore* store, std::vector<std::vector<std::str
   std::vector<std::thread> threads;
   for (std::size_t s = 0; s < work.size(); ++s) {
     threads.emplace_back([&, s] {
+      pthread_setname_np(pthread_self(), "bench-submit");
       ready.arrive_and_wait();
       Submit(store, work[s], window, rate_per_submitter, &submitters[s]);
     });
@@ -295,10 +299,14 @@ ledger::Status Bench::LatencyAtHalfLoad(double peak_rate) {
   return ledger::Status::Ok();
 }
 
+// Verifies the log as an auditor would: with the ledger closed (an auditor's copy), then reopens
+// the ledger for the next phase.
 ledger::Status Bench::Verification(double verify_limit) {
   replay::VerifyOptions options;
   options.data_dir = dir + "/ledger";
   options.log_key = store->log_key();
+  if (ledger::Status s = store->Close(); !s.ok()) return s;
+  store.reset();
   std::optional<Progress> progress;
   options.progress = [&](std::uint64_t done, std::uint64_t total) {
     if (!progress) progress.emplace("verify", total);
@@ -310,6 +318,9 @@ ledger::Status Bench::Verification(double verify_limit) {
   if (progress) progress->Finish();
   if (!report.ok()) return report.status();
   if (!report->ok()) return report->problem;
+  auto reopened = ledger::EventStore::Open({dir + "/ledger", 0, {}});
+  if (!reopened.ok()) return reopened.status();
+  store = std::move(*reopened);
   double rate = static_cast<double>(report->entries_verified) / seconds;
   Figure("verify_entries_per_second", rate);
   Figure("verify_ratio_to_verify_limit", rate / verify_limit);
