@@ -15,6 +15,7 @@
 #include "ledger/event_store.h"
 #include "ledger/format.h"
 #include "ledger/log_reader.h"
+#include "tests/insider.h"
 #include "tests/test_ledger.h"
 #include "tests/tools/subprocess.h"
 
@@ -33,35 +34,7 @@ constexpr const char* kOrigin = "ledgerctl-test";
 constexpr const char* kCommands[] = {"keygen", "init", "append", "roster", "get",
                                      "tail",   "verify", "demo", "bench"};
 
-// Someone with write access to the database files and nothing else: edits through the RocksDB
-// API (as in tests/replay/verifier_test.cc).
-class Insider {
- public:
-  explicit Insider(const std::string& data_dir) {
-    std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (std::string_view name : {std::string_view(rocksdb::kDefaultColumnFamilyName),
-                                  ledger::format::kEntriesFamily, ledger::format::kTreeFamily,
-                                  ledger::format::kEventIdsFamily, ledger::format::kActorsFamily}) {
-      families.emplace_back(std::string(name), rocksdb::ColumnFamilyOptions());
-    }
-    rocksdb::DB* raw = nullptr;
-    rocksdb::Status status = rocksdb::DB::Open(rocksdb::Options(), ledger::DatabasePath(data_dir),
-                                               families, &handles_, &raw);
-    EXPECT_TRUE(status.ok()) << status.ToString();
-    db_.reset(raw);
-  }
-  ~Insider() {
-    for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
-    db_->Close().PermitUncheckedError();
-  }
-  void Delete(std::uint64_t index) {
-    EXPECT_TRUE(db_->Delete({}, handles_[1], ledger::format::EncodeIndex(index)).ok());
-  }
-
- private:
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  std::unique_ptr<rocksdb::DB> db_;
-};
+using testing_ledger::Insider;
 
 class LedgerctlTest : public ::testing::Test {
  protected:

@@ -1,0 +1,76 @@
+// Test vocabulary: an insider with write access to the database files and nothing else, who
+// edits the log through the RocksDB API. The tamper tests (verifier, ledgerctl) use it.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "crypto/merkle.h"
+#include "crypto/note.h"
+#include "ledger/event_store.h"
+#include "ledger/format.h"
+#include "ledger/ledger.pb.h"
+
+namespace testing_ledger {
+
+// Someone with write access to the database files and nothing else: edits through the RocksDB
+// API, the way an insider with database access would.
+class Insider {
+ public:
+  explicit Insider(const std::string& data_dir) {
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (std::string_view name : {std::string_view(rocksdb::kDefaultColumnFamilyName),
+                                  ledger::format::kEntriesFamily, ledger::format::kTreeFamily,
+                                  ledger::format::kEventIdsFamily, ledger::format::kActorsFamily}) {
+      families.emplace_back(std::string(name), rocksdb::ColumnFamilyOptions());
+    }
+    rocksdb::DB* raw = nullptr;
+    rocksdb::Status status = rocksdb::DB::Open(rocksdb::Options(), ledger::DatabasePath(data_dir),
+                                               families, &handles_, &raw);
+    EXPECT_TRUE(status.ok()) << status.ToString();
+    db_.reset(raw);
+  }
+  ~Insider() {
+    for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+    db_->Close().PermitUncheckedError();
+  }
+  ledger::v1::LogEntry Read(std::uint64_t index) {
+    std::string bytes;
+    EXPECT_TRUE(db_->Get({}, handles_[1], ledger::format::EncodeIndex(index), &bytes).ok());
+    ledger::v1::LogEntry entry;
+    EXPECT_TRUE(entry.ParseFromString(bytes));
+    return entry;
+  }
+  std::string ReadBytes(std::uint64_t index) {
+    std::string bytes;
+    EXPECT_TRUE(db_->Get({}, handles_[1], ledger::format::EncodeIndex(index), &bytes).ok());
+    return bytes;
+  }
+  void Write(std::uint64_t index, const std::string& bytes) {
+    EXPECT_TRUE(db_->Put({}, handles_[1], ledger::format::EncodeIndex(index), bytes).ok());
+  }
+  void Write(std::uint64_t index, const ledger::v1::LogEntry& entry) { Write(index, entry.SerializeAsString()); }
+  void Delete(std::uint64_t index) {
+    EXPECT_TRUE(db_->Delete({}, handles_[1], ledger::format::EncodeIndex(index)).ok());
+  }
+  // Re-signs the checkpoint with the log key, as an insider who also stole log.key could.
+  void ResignCheckpoint(const std::string& data_dir, std::uint64_t size) {
+    auto key = crypto::ReadSignerKeyFile(ledger::LogKeyPath(data_dir));
+    ASSERT_TRUE(key.ok());
+    crypto::CompactTree tree;
+    for (std::uint64_t i = 0; i < size; ++i) tree.Append(crypto::LeafHash(ReadBytes(i)), [](const auto&) {});
+    std::string note = crypto::SignNote(
+        crypto::FormatCheckpoint({key->name, size, tree.Root(), {}}), key->name, key->key);
+    EXPECT_TRUE(db_->Put({}, handles_[0], std::string(ledger::format::kMetaCheckpoint), note).ok());
+  }
+
+ private:
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+}  // namespace testing_ledger
