@@ -2,7 +2,9 @@
 
 #include <stdlib.h>
 
+#include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/write_buffer_manager.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 
@@ -11,6 +13,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "ledger/constants.h"
 #include "ledger/format.h"
 
 namespace ledger::internal {
@@ -44,9 +47,17 @@ Status RocksHandles::Close() {
 
 namespace {
 
-rocksdb::ColumnFamilyOptions FamilyOptions(std::string_view name) {
+rocksdb::ColumnFamilyOptions FamilyOptions(std::string_view name,
+                                           const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::ColumnFamilyOptions options;
   rocksdb::BlockBasedTableOptions table;
+  // Every block a read touches, index and filter blocks included, comes from one bounded cache.
+  table.block_cache = cache;
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  options.write_buffer_size =
+      name == format::kEntriesFamily ? constants::entries_memtable_bytes : constants::other_memtable_bytes;
+  options.max_write_buffer_number = 2;
   if (name == format::kEventIdsFamily) {
     // Every append probes its event id; most probes miss, which the filter answers in memory.
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
@@ -78,6 +89,9 @@ Result<RocksHandles> OpenRocks(const std::string& path, OpenMode mode) {
   options.create_missing_column_families = mode == OpenMode::kCreate;
   options.paranoid_checks = true;
   options.max_background_jobs = 2;
+  // Bounded memory (ledger/constants.h): one memtable budget and one block cache per open store.
+  auto cache = rocksdb::NewLRUCache(constants::block_cache_bytes);
+  options.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(constants::memtable_bytes_max);
   // WAL recovery stops at the first corrupt record: a torn tail of an unacknowledged write is
   // dropped, anything before it (acknowledged, synced) is kept.
   options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
@@ -89,7 +103,7 @@ Result<RocksHandles> OpenRocks(const std::string& path, OpenMode mode) {
                                                format::kEventIdsFamily, format::kActorsFamily};
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (std::string_view name : names) {
-    families.emplace_back(std::string(name), FamilyOptions(name));
+    families.emplace_back(std::string(name), FamilyOptions(name, cache));
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
