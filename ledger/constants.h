@@ -43,14 +43,14 @@ inline constexpr std::size_t check_threads_max = 64;
 inline constexpr std::size_t verify_window_entries = 16'384;
 
 // RocksDB memory, shared by all column families of one open store. Memtables: a write that
-// would take them past this flushes the largest first; 128 MiB holds some 300,000 entries
+// would take them past this flushes the largest first; 192 MiB holds some 400,000 entries
 // between flushes. Block cache: data, index and filter blocks (filters answer the event-id
 // probe of every append), so memory stays flat however long the log grows.
-inline constexpr std::size_t memtable_bytes_max = 128 << 20;
+inline constexpr std::size_t memtable_bytes_max = 192 << 20;
 inline constexpr std::size_t block_cache_bytes = 64 << 20;
 // Memtable size per column family before it is flushed (entries are the bulk of the bytes).
-inline constexpr std::size_t entries_memtable_bytes = 32 << 20;
-inline constexpr std::size_t other_memtable_bytes = 8 << 20;
+inline constexpr std::size_t entries_memtable_bytes = 64 << 20;
+inline constexpr std::size_t other_memtable_bytes = 16 << 20;
 // One active memtable per column family (five families) fits the budget.
 static_assert(entries_memtable_bytes + 4 * other_memtable_bytes <= memtable_bytes_max);
 

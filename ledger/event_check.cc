@@ -1,5 +1,7 @@
 #include "ledger/event_check.h"
 
+#include <unordered_set>
+
 #include "crypto/merkle.h"
 #include "ledger/constants.h"
 #include "ledger/signing_context.h"
@@ -210,11 +212,17 @@ Result<std::vector<CheckedEvent>> CheckSignedRoster(std::string_view signed_rost
   proof->set_header(roster.header());
   proof->set_signature(roster.signature());
   std::vector<CheckedEvent> checked(roster.events_size());
+  std::unordered_set<std::string_view> ids;  // Views into `checked`, which does not reallocate.
+  ids.reserve(checked.size());
   for (int i = 0; i < roster.events_size(); ++i) {
     CheckedEvent& out = checked[i];
     out.signer = *key;
     s = DecodeEvent(roster.events(i), origin, &out.event);
     if (!s.ok()) return Status(s.code(), "roster event " + std::to_string(i) + ": " + s.message());
+    if (!ids.insert(out.event.event_id()).second) {
+      return Status(Code::kDuplicateId, "roster event " + std::to_string(i) + ": event id '" +
+                                            out.event.event_id() + "' appears twice in the roster");
+    }
     out.event_bytes = roster.events(i);
     scratch.set_event(out.event_bytes);
     proof->set_leaf_index(static_cast<std::uint64_t>(i));

@@ -446,14 +446,10 @@ const PendingEntry* EventStore::Impl::FindPending(const std::string& event_id, c
 Status EventStore::Impl::Admit(const std::vector<CheckedEvent>& events,
                                const std::unordered_map<std::string, std::uint64_t>& stored,
                                const Batch& batch, std::vector<Receipt>* duplicates, bool* pending) {
-  std::unordered_set<std::string_view> ids_in_unit;
   std::size_t fresh = 0;
   for (std::size_t i = 0; i < events.size(); ++i) {
     const std::string& id = events[i].event.event_id();
-    const std::string where = events.size() > 1 ? "roster event " + std::to_string(i) + ": " : "";
-    if (!ids_in_unit.insert(id).second) {
-      return Status(Code::kDuplicateId, where + "event id '" + id + "' appears twice in the roster");
-    }
+    // Ids repeated inside one roster were refused by CheckSignedRoster.
     std::string stored_event;
     Receipt receipt{0, {}, true};
     if (const PendingEntry* pending_entry = FindPending(id, batch)) {
@@ -476,6 +472,7 @@ Status EventStore::Impl::Admit(const std::vector<CheckedEvent>& events,
       continue;
     }
     if (stored_event != events[i].event_bytes) {
+      const std::string where = events.size() > 1 ? "roster event " + std::to_string(i) + ": " : "";
       return Status(Code::kDuplicateId, where + "event id '" + id + "' was used at index " +
                                             std::to_string(receipt.index) + " for different content");
     }
