@@ -54,9 +54,6 @@ inline constexpr std::size_t other_memtable_bytes = 16 << 20;
 // One active memtable per column family (five families) fits the budget.
 static_assert(entries_memtable_bytes + 4 * other_memtable_bytes <= memtable_bytes_max);
 
-// A Merkle tree of 2^63 leaves is far beyond any ledger; levels fit in a byte.
-inline constexpr std::uint8_t tree_levels_max = 63;
-
 // Ledgerctl: largest JSON file `append` reads.
 inline constexpr std::size_t json_input_bytes_max = 4 * event_bytes_max;
 
