@@ -19,7 +19,6 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "crypto/merkle.h"
 #include "ledger/actors.h"

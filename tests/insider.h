@@ -57,6 +57,10 @@ class Insider {
   void Delete(std::uint64_t index) {
     EXPECT_TRUE(db_->Delete({}, handles_[1], ledger::format::EncodeIndex(index)).ok());
   }
+  // Deletes a metadata key (format.h kMeta*), e.g. the checkpoint.
+  void DeleteMeta(std::string_view key) {
+    EXPECT_TRUE(db_->Delete({}, handles_[0], std::string(key)).ok());
+  }
   // Re-signs the checkpoint with the log key, as an insider who also stole log.key could.
   void ResignCheckpoint(const std::string& data_dir, std::uint64_t size) {
     auto key = crypto::ReadSignerKeyFile(ledger::LogKeyPath(data_dir));

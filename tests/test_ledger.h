@@ -42,10 +42,7 @@ class TestLedger {
  public:
   TestLedger() : admin_(crypto::SecretKey::Generate()) {
     EXPECT_TRUE(crypto::Initialize());
-    ledger::CreateOptions create;
-    create.data_dir = dir();
-    create.origin = kOrigin;
-    create.first_admin = Actor("admin", admin_, ledger::v1::ROLE_ADMIN);
+    ledger::CreateOptions create = Create(dir(), kOrigin, admin_);
     create.timestamp_ms = kTime;
     ledger::Status status = ledger::EventStore::Create(create);
     EXPECT_TRUE(status.ok()) << status.ToString();
@@ -82,6 +79,16 @@ class TestLedger {
     actor.set_role(role);
     actor.set_region_code(region);
     return actor;
+  }
+
+  // Options creating a ledger in `dir` whose first admin is `admin`.
+  static ledger::CreateOptions Create(const std::string& dir, const std::string& origin,
+                                      const crypto::SecretKey& admin) {
+    ledger::CreateOptions create;
+    create.data_dir = dir;
+    create.origin = origin;
+    create.first_admin = Actor("admin", admin, ledger::v1::ROLE_ADMIN);
+    return create;
   }
 
   static ledger::v1::Event NewEvent(const std::string& id) {

@@ -13,6 +13,8 @@
 #include "crypto/merkle.h"
 #include "ledger/constants.h"
 #include "ledger/signing_context.h"
+#include "ledger/format.h"
+#include "tests/insider.h"
 #include "tests/test_ledger.h"
 
 namespace ledger {
@@ -325,20 +327,14 @@ TEST_F(EventStoreTest, ClosedStoreRefusesAppends) {
 TEST(EventStoreCreateTest, OriginMustBeAKeyName) {
   testing_ledger::TempDir dir;
   crypto::SecretKey admin = crypto::SecretKey::Generate();
-  CreateOptions create;
-  create.data_dir = dir.path();
-  create.origin = "has space";
-  create.first_admin = TestLedger::Actor("admin", admin, v1::ROLE_ADMIN);
-  EXPECT_EQ(EventStore::Create(create).code(), Code::kInvalidArgument);
+  EXPECT_EQ(EventStore::Create(TestLedger::Create(dir.path(), "has space", admin)).code(),
+            Code::kInvalidArgument);
 }
 
 TEST(EventStoreCreateTest, ExistingLedgerIsNotOverwritten) {
   TestLedger t;
-  CreateOptions create;
-  create.data_dir = t.dir();
-  create.origin = "again";
-  create.first_admin = TestLedger::Actor("admin", t.admin(), v1::ROLE_ADMIN);
-  EXPECT_EQ(EventStore::Create(create).code(), Code::kInvalidArgument);
+  EXPECT_EQ(EventStore::Create(TestLedger::Create(t.dir(), "again", t.admin())).code(),
+            Code::kInvalidArgument);
 }
 
 }  // namespace
@@ -428,21 +424,8 @@ TEST(EventStoreCreateTest, StoreWithoutGenesisIsRefusedAtOpen) {
   // would leave: made here by deleting the checkpoint of a fresh ledger.
   testing_ledger::TempDir empty;
   crypto::SecretKey admin = crypto::SecretKey::Generate();
-  CreateOptions create;
-  create.data_dir = empty.path();
-  create.origin = "half";
-  create.first_admin = TestLedger::Actor("admin", admin, v1::ROLE_ADMIN);
-  ASSERT_TRUE(EventStore::Create(create).ok());
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const char* name : {"default", "entries", "tree", "event_ids", "actors"}) {
-    families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-  }
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), DatabasePath(empty.path()), families, &handles, &raw).ok());
-  ASSERT_TRUE(raw->Delete({}, handles[0], "checkpoint").ok());
-  for (auto* handle : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(handle).ok());
-  delete raw;
+  ASSERT_TRUE(EventStore::Create(TestLedger::Create(empty.path(), "half", admin)).ok());
+  testing_ledger::Insider(empty.path()).DeleteMeta(format::kMetaCheckpoint);
   auto store = EventStore::Open({empty.path(), 1, {}});
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), Code::kCorruption);
