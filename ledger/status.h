@@ -36,6 +36,13 @@ enum class Code : unsigned char {
   kScopeNotAllowed,  // The event is outside the signer's region scope.
   kDuplicateId,      // The event id was used before with different bytes.
   kInvalidEvent,     // The event breaks a domain rule against current state.
+  // Domain rejections with their own code, so clients can act on them.
+  kUnknownReference,   // Names a fund, program, region, plan, person or event the ledger lacks.
+  kAlreadyExists,      // Defines or registers something already defined or registered.
+  kInvalidAmount,      // An amount <= 0 or beyond the ledger's sanity limit.
+  kInvalidIdentifier,  // A resident ID or credit code with a wrong check character or date.
+  kOverdraft,          // Asks for more money than the account holds.
+  kErased,             // The person's personal data was erased (their key destroyed).
 };
 
 // Stable snake_case name of a code ("bad_signature"), used on the wire and in metrics.
@@ -58,6 +65,12 @@ constexpr std::string_view CodeName(Code code) {
     case Code::kScopeNotAllowed: return "scope_not_allowed";
     case Code::kDuplicateId: return "duplicate_id";
     case Code::kInvalidEvent: return "invalid_event";
+    case Code::kUnknownReference: return "unknown_reference";
+    case Code::kAlreadyExists: return "already_exists";
+    case Code::kInvalidAmount: return "invalid_amount";
+    case Code::kInvalidIdentifier: return "invalid_identifier";
+    case Code::kOverdraft: return "overdraft";
+    case Code::kErased: return "erased";
   }
   return "unknown";
 }
