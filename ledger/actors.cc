@@ -1,11 +1,10 @@
 #include "ledger/actors.h"
 
-#include <rocksdb/write_batch.h>
-
 #include <algorithm>
 
 #include "crypto/note.h"
 #include "ledger/constants.h"
+#include "ledger/funds.h"
 
 namespace ledger {
 
@@ -20,7 +19,11 @@ bool RoleMaySign(v1::Role role, v1::Event::BodyCase kind) {
     case v1::Event::kGenesis:
     case v1::Event::BODY_NOT_SET:
       return false;
+    default:
+      break;
   }
+  if (IsFundsReferenceEvent(kind)) return role == v1::ROLE_ADMIN;
+  if (IsFundsMoneyEvent(kind)) return role == v1::ROLE_FINANCE_OFFICER;
   return false;
 }
 
@@ -40,6 +43,16 @@ std::string_view EventKindName(v1::Event::BodyCase kind) {
     case v1::Event::kRegisterActor: return "register_actor";
     case v1::Event::kRevokeActor: return "revoke_actor";
     case v1::Event::kDocumentFiled: return "document_filed";
+    case v1::Event::kFundDefined: return "fund_defined";
+    case v1::Event::kProgramDefined: return "program_defined";
+    case v1::Event::kRegionDefined: return "region_defined";
+    case v1::Event::kRateSet: return "rate_set";
+    case v1::Event::kAllocationPlanned: return "allocation_planned";
+    case v1::Event::kFundsReceived: return "funds_received";
+    case v1::Event::kDisbursement: return "disbursement";
+    case v1::Event::kReversal: return "reversal";
+    case v1::Event::kProgramTransfer: return "program_transfer";
+    case v1::Event::kPersonRegistered: return "person_registered";
     case v1::Event::BODY_NOT_SET: return "none";
   }
   return "unknown";
@@ -65,13 +78,21 @@ Status ValidateActor(const v1::Actor& actor) {
   return Status::Ok();
 }
 
-ActorRegistry::ActorRegistry(const crypto::VerifierKey& log_key,
-                             rocksdb::ColumnFamilyHandle* actors_family)
-    : log_key_(log_key), actors_family_(actors_family) {}
+ActorRegistry::ActorRegistry(const crypto::VerifierKey& log_key) : log_key_(log_key) {}
 
-void ActorRegistry::Load(v1::ActorRecord record) {
-  Key key = record.actor().public_key();
-  actors_[key] = std::move(record);
+Status ActorRegistry::Load(const RowReader& rows) {
+  Status decode = Status::Ok();
+  Status scan = rows.Scan({}, {}, [&](std::string_view, std::string_view value) {
+    v1::ActorRecord record;
+    if (!record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      decode = Status(Code::kCorruption, "actor record does not decode");
+      return false;
+    }
+    Key key = record.actor().public_key();
+    actors_[key] = std::move(record);
+    return true;
+  });
+  return scan.ok() ? decode : scan;
 }
 
 const v1::ActorRecord* ActorRegistry::Find(const crypto::PublicKey& key) const {
@@ -95,7 +116,7 @@ namespace {
 std::string_view EventRegion(const v1::Event& event) {
   if (event.has_document_filed()) return event.document_filed().region_code();
   if (event.has_register_actor()) return event.register_actor().actor().region_code();
-  return {};
+  return FundsEventRegion(event);
 }
 }  // namespace
 
@@ -139,22 +160,22 @@ Result<const v1::ActorRecord*> ActorRegistry::Authorize(const CheckedEvent& chec
 }
 
 Status ActorRegistry::Apply(const CheckedEvent& checked, std::uint64_t index,
-                            const v1::ActorRecord& /*signer*/, rocksdb::WriteBatch* batch) {
+                            const v1::ActorRecord& /*signer*/, RowWriter* rows) {
   const v1::Event& event = checked.event;
   switch (event.body_case()) {
     case v1::Event::kGenesis:
-      return ApplyGenesis(event.genesis(), checked.signer, index, batch);
+      return ApplyGenesis(event.genesis(), checked.signer, index, rows);
     case v1::Event::kRegisterActor:
-      return ApplyRegister(event.register_actor().actor(), index, batch);
+      return ApplyRegister(event.register_actor().actor(), index, rows);
     case v1::Event::kRevokeActor:
-      return ApplyRevoke(event.revoke_actor(), index, batch);
+      return ApplyRevoke(event.revoke_actor(), index, rows);
     default:
       return Status::Ok();
   }
 }
 
 Status ActorRegistry::ApplyGenesis(const v1::Genesis& genesis, const crypto::PublicKey& signer,
-                                   std::uint64_t index, rocksdb::WriteBatch* batch) {
+                                   std::uint64_t index, RowWriter* rows) {
   if (genesis.crypto_suite() != crypto::kSuiteEd25519Sha256) {
     return Status(Code::kInvalidEvent, "unsupported crypto suite '" + genesis.crypto_suite() + "'");
   }
@@ -167,11 +188,11 @@ Status ActorRegistry::ApplyGenesis(const v1::Genesis& genesis, const crypto::Pub
   if (genesis.first_admin().role() != v1::ROLE_ADMIN) {
     return Status(Code::kInvalidEvent, "the first actor must be an admin");
   }
-  return ApplyRegister(genesis.first_admin(), index, batch);
+  return ApplyRegister(genesis.first_admin(), index, rows);
 }
 
 Status ActorRegistry::ApplyRegister(const v1::Actor& actor, std::uint64_t index,
-                                    rocksdb::WriteBatch* batch) {
+                                    RowWriter* rows) {
   if (Status status = ValidateActor(actor); !status.ok()) return status;
   if (actor.public_key() == crypto::AsBytes(log_key_.key)) {
     return Status(Code::kInvalidEvent, "the log key signs checkpoints only; it cannot be an actor");
@@ -183,12 +204,12 @@ Status ActorRegistry::ApplyRegister(const v1::Actor& actor, std::uint64_t index,
   v1::ActorRecord record;
   *record.mutable_actor() = actor;
   record.set_registered_index(index);
-  Put(std::move(record), batch);
+  Put(std::move(record), rows);
   return Status::Ok();
 }
 
 Status ActorRegistry::ApplyRevoke(const v1::RevokeActor& revoke, std::uint64_t index,
-                                  rocksdb::WriteBatch* batch) {
+                                  RowWriter* rows) {
   auto it = actors_.find(revoke.public_key());
   if (it == actors_.end()) {
     return Status(Code::kInvalidEvent, "cannot revoke a key that is not registered");
@@ -202,7 +223,7 @@ Status ActorRegistry::ApplyRevoke(const v1::RevokeActor& revoke, std::uint64_t i
   }
   v1::ActorRecord record = it->second;
   record.set_revoked_index(index);
-  Put(std::move(record), batch);
+  Put(std::move(record), rows);
   return Status::Ok();
 }
 
@@ -212,17 +233,14 @@ std::size_t ActorRegistry::ActiveAdmins() const {
   }));
 }
 
-void ActorRegistry::Put(v1::ActorRecord record, rocksdb::WriteBatch* batch) {
+void ActorRegistry::Put(v1::ActorRecord record, RowWriter* rows) {
   Key key = record.actor().public_key();
   if (undo_.has_value()) {
     auto it = actors_.find(key);
     undo_->emplace_back(key, it == actors_.end() ? std::nullopt
                                                  : std::optional<v1::ActorRecord>(it->second));
   }
-  if (batch != nullptr && actors_family_ != nullptr) {
-    // Put errors surface at Write; a WriteBatch Put only fails past its size limit.
-    batch->Put(actors_family_, key, record.SerializeAsString()).PermitUncheckedError();
-  }
+  if (rows != nullptr) rows->Put(key, record.SerializeAsString());
   actors_[key] = std::move(record);
 }
 

@@ -19,10 +19,6 @@
 #include "ledger/projection.h"
 #include "ledger/status.h"
 
-namespace rocksdb {
-class ColumnFamilyHandle;
-}
-
 namespace ledger {
 
 // The roles allowed to sign each kind of event (Event.body case). Genesis has none: it is signed
@@ -34,12 +30,8 @@ std::string_view EventKindName(v1::Event::BodyCase kind);
 class ActorRegistry final : public Projection {
  public:
   // `log_key` is the ledger's log key: the only key that may sign genesis, and never an actor.
-  // `actors_family` receives one row per actor change (null when replaying for verification).
-  explicit ActorRegistry(const crypto::VerifierKey& log_key,
-                         rocksdb::ColumnFamilyHandle* actors_family = nullptr);
-
-  // Loads a stored record (opening an existing store).
-  void Load(v1::ActorRecord record);
+  // Rows: public key -> ActorRecord, one per actor, rewritten when the actor changes.
+  explicit ActorRegistry(const crypto::VerifierKey& log_key);
 
   // May the signer of `event` sign it at `index`? Returns the signer's record on success.
   // Errors: kUnknownSigner, kRevokedSigner, kRoleNotAllowed, kScopeNotAllowed, kInvalidEvent
@@ -47,8 +39,11 @@ class ActorRegistry final : public Projection {
   Result<const v1::ActorRecord*> Authorize(const CheckedEvent& event, std::uint64_t index) const;
 
   // Projection: applies actor events; other kinds are accepted unchanged.
+  std::string_view name() const override { return "actors"; }
+  Status Load(const RowReader& rows) override;
   Status Apply(const CheckedEvent& event, std::uint64_t index, const v1::ActorRecord& signer,
-               rocksdb::WriteBatch* batch) override;
+               RowWriter* rows) override;
+  Status EndBatch(RowWriter* /*rows*/) override { return Status::Ok(); }
   void SetSavepoint() override;
   void RollbackToSavepoint() override;
   void ReleaseSavepoint() override;
@@ -60,14 +55,13 @@ class ActorRegistry final : public Projection {
  private:
   using Key = std::string;  // 32 raw public key bytes.
   Status ApplyGenesis(const v1::Genesis& genesis, const crypto::PublicKey& signer,
-                      std::uint64_t index, rocksdb::WriteBatch* batch);
-  Status ApplyRegister(const v1::Actor& actor, std::uint64_t index, rocksdb::WriteBatch* batch);
-  Status ApplyRevoke(const v1::RevokeActor& revoke, std::uint64_t index, rocksdb::WriteBatch* batch);
-  void Put(v1::ActorRecord record, rocksdb::WriteBatch* batch);
+                      std::uint64_t index, RowWriter* rows);
+  Status ApplyRegister(const v1::Actor& actor, std::uint64_t index, RowWriter* rows);
+  Status ApplyRevoke(const v1::RevokeActor& revoke, std::uint64_t index, RowWriter* rows);
+  void Put(v1::ActorRecord record, RowWriter* rows);
   std::size_t ActiveAdmins() const;
 
   const crypto::VerifierKey log_key_;
-  rocksdb::ColumnFamilyHandle* actors_family_;
   std::map<Key, v1::ActorRecord, std::less<>> actors_;  // Transparent: found by string_view.
   // Undo log while a savepoint is set: the previous value of each key changed (nullopt = absent).
   std::optional<std::vector<std::pair<Key, std::optional<v1::ActorRecord>>>> undo_;

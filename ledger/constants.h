@@ -51,8 +51,18 @@ inline constexpr std::size_t block_cache_bytes = 64 << 20;
 // Memtable size per column family before it is flushed (entries are the bulk of the bytes).
 inline constexpr std::size_t entries_memtable_bytes = 64 << 20;
 inline constexpr std::size_t other_memtable_bytes = 16 << 20;
-// One active memtable per column family (five families) fits the budget.
-static_assert(entries_memtable_bytes + 4 * other_memtable_bytes <= memtable_bytes_max);
+// One active memtable per column family (six families) fits the budget.
+static_assert(entries_memtable_bytes + 5 * other_memtable_bytes <= memtable_bytes_max);
+
+// Fund flows (ledger/funds.h). The largest amount one event may carry: 1 trillion yuan, far
+// beyond any employment fund, so a typo of many digits is refused while sums of the largest
+// amounts stay inside int64 for some 92,000 events (sums are checked for overflow regardless).
+inline constexpr std::int64_t amount_fen_max = 100'000'000'000'000;
+// Codes (fund, program, rate parameter) and free text (names, document numbers, reasons).
+inline constexpr std::size_t code_bytes_max = 64;
+inline constexpr std::size_t text_bytes_max = 512;
+// Facts a disbursement carries for its subsidy rule.
+inline constexpr std::size_t facts_max = 32;
 
 // Ledgerctl: largest JSON file `append` reads.
 inline constexpr std::size_t json_input_bytes_max = 4 * event_bytes_max;

@@ -27,6 +27,7 @@
 #include "ledger/event_check.h"
 #include "ledger/event_signer.h"
 #include "ledger/format.h"
+#include "ledger/funds.h"
 #include "ledger/rocks_impl.h"
 #include "ledger/tiles_impl.h"
 
@@ -92,7 +93,7 @@ class EventStore::Impl {
         log_verifier_(std::move(log_verifier)),
         log_key_(std::move(log_key)),
         options_(std::move(options)),
-        actors_(log_verifier_, rocks_.actors),
+        actors_(log_verifier_),
         tiles_(rocks_.tree) {}
 
   ~Impl() { Close().IgnoreError(); }
@@ -134,6 +135,15 @@ class EventStore::Impl {
                std::vector<Receipt>* duplicates, bool* duplicates_pending);
   const PendingEntry* FindPending(const std::string& event_id, const Batch& batch) const;
   Status ApplyAll(const std::vector<CheckedEvent>& events, rocksdb::WriteBatch* write);
+  // The actor registry, the built-in domain projections, then the caller's, in that order.
+  std::vector<Projection*> Projections() {
+    std::vector<Projection*> all{&actors_, &funds_};
+    all.insert(all.end(), options_.projections.begin(), options_.projections.end());
+    return all;
+  }
+  rocksdb::ColumnFamilyHandle* FamilyOf(const Projection* projection) const {
+    return projection == &actors_ ? rocks_.actors : rocks_.projections;
+  }
   Receipt AddEntry(const CheckedEvent& event, Batch* batch);
   void Commit(std::shared_ptr<Batch> batch);
   void Reply(Work* work, Status status);
@@ -147,6 +157,7 @@ class EventStore::Impl {
 
   // Owned by the sequencer thread (and Recover, before it starts).
   ActorRegistry actors_;
+  FundsProjection funds_;
   crypto::CompactTree tree_;
   internal::TileWriter tiles_;
   crypto::Hash previous_hash_{};
@@ -224,15 +235,12 @@ Status EventStore::Impl::Recover(bool allow_empty) {
       return Status(Code::kCorruption, "last entry does not match its leaf hash");
     }
   }
-  std::unique_ptr<rocksdb::Iterator> it(rocks_.db->NewIterator(rocksdb::ReadOptions(), rocks_.actors));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    v1::ActorRecord record;
-    if (!record.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return Status(Code::kCorruption, "actor record does not decode");
+  for (Projection* projection : Projections()) {
+    status = projection->Load(internal::FamilyRows(rocks_.db.get(), FamilyOf(projection)));
+    if (!status.ok()) {
+      return Status(status.code(), std::string(projection->name()) + " rows: " + status.message());
     }
-    actors_.Load(std::move(record));
   }
-  if (!it->status().ok()) return FromRocks(it->status(), "reading actors");
   checkpoint_ = note;
   published_actors_ = actors_.List();
   durable_size_.store(next_index_, std::memory_order_release);
@@ -374,6 +382,17 @@ std::shared_ptr<Batch> EventStore::Impl::BuildBatch(std::vector<std::unique_ptr<
   }
   in_flight_.reset();
   if (batch->accepted.empty()) return nullptr;
+  for (Projection* projection : Projections()) {
+    internal::BatchRows rows(&batch->write, FamilyOf(projection));
+    Status status = projection->EndBatch(&rows);
+    if (!status.ok()) {  // A projection bug: write nothing more, and say so to every waiter.
+      failed_.store(true);
+      status = Status(Code::kCorruption, std::string(projection->name()) +
+                                             " invariant broken; nothing was written: " + status.message());
+      for (auto& work : batch->accepted) Reply(work.get(), status);
+      return nullptr;
+    }
+  }
   tiles_.Flush(&batch->write);
   crypto::Checkpoint checkpoint{origin_, next_index_, tree_.Root(), {}};
   batch->checkpoint = crypto::SignNote(crypto::FormatCheckpoint(checkpoint), log_verifier_.name, log_key_);
@@ -487,8 +506,10 @@ Status EventStore::Impl::Admit(const std::vector<CheckedEvent>& events,
 // Authorizes and applies every event of one unit to the actor registry and the projections, all
 // or nothing.
 Status EventStore::Impl::ApplyAll(const std::vector<CheckedEvent>& events, rocksdb::WriteBatch* write) {
-  std::vector<Projection*> projections{&actors_};
-  projections.insert(projections.end(), options_.projections.begin(), options_.projections.end());
+  const std::vector<Projection*> projections = Projections();
+  std::vector<internal::BatchRows> rows;
+  rows.reserve(projections.size());
+  for (Projection* projection : projections) rows.emplace_back(write, FamilyOf(projection));
   write->SetSavePoint();
   for (Projection* projection : projections) projection->SetSavepoint();
   Status status;
@@ -498,7 +519,7 @@ Status EventStore::Impl::ApplyAll(const std::vector<CheckedEvent>& events, rocks
     auto signer = actors_.Authorize(events[i], index);
     if (!signer.ok()) status = signer.status();
     for (std::size_t p = 0; p < projections.size() && status.ok(); ++p) {
-      status = projections[p]->Apply(events[i], index, **signer, write);
+      status = projections[p]->Apply(events[i], index, **signer, &rows[p]);
     }
     if (!status.ok() && events.size() > 1) {
       status = Status(status.code(), "roster event " + std::to_string(i) + ": " + status.message());

@@ -2,6 +2,7 @@
 // The prose specification with worked examples is docs/formats.md; keep the two in step.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,6 +18,11 @@ inline constexpr std::string_view kEntriesFamily = "entries";   // index -> LogE
 inline constexpr std::string_view kTreeFamily = "tree";         // tile (level, index) -> hashes
 inline constexpr std::string_view kEventIdsFamily = "event_ids";  // event id -> index
 inline constexpr std::string_view kActorsFamily = "actors";     // public key -> ActorRecord bytes
+// Domain projections' rows, each projection under its own "name/" prefix (docs/funds.md).
+inline constexpr std::string_view kProjectionsFamily = "projections";
+// Every family but RocksDB's default, in the order stores open them.
+inline constexpr std::array<std::string_view, 5> kFamilies = {
+    kEntriesFamily, kTreeFamily, kEventIdsFamily, kActorsFamily, kProjectionsFamily};
 // The default family holds metadata under these keys.
 inline constexpr std::string_view kMetaFormatVersion = "format_version";  // decimal text
 inline constexpr std::string_view kMetaOrigin = "origin";

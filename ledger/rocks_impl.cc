@@ -31,10 +31,10 @@ RocksHandles::~RocksHandles() { Close().IgnoreError(); }
 
 Status RocksHandles::Close() {
   if (!db) return Status::Ok();
-  for (auto* handle : {meta, entries, tree, event_ids, actors}) {
+  for (auto* handle : {meta, entries, tree, event_ids, actors, projections}) {
     if (handle != nullptr) db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
   }
-  entries = tree = event_ids = actors = meta = nullptr;
+  entries = tree = event_ids = actors = projections = meta = nullptr;
   rocksdb::Status status = db->Close();
   db.reset();
   if (!secondary_dir.empty()) {
@@ -99,9 +99,8 @@ Result<RocksHandles> OpenRocks(const std::string& path, OpenMode mode) {
   // No wal_compression: in RocksDB 7.8 a compressed WAL read by a secondary instance (our
   // readers) fails with "error in middle of record" or "SST file is ahead of WALs".
 
-  const std::vector<std::string_view> names = {rocksdb::kDefaultColumnFamilyName,
-                                               format::kEntriesFamily, format::kTreeFamily,
-                                               format::kEventIdsFamily, format::kActorsFamily};
+  std::vector<std::string_view> names = {rocksdb::kDefaultColumnFamilyName};
+  names.insert(names.end(), format::kFamilies.begin(), format::kFamilies.end());
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (std::string_view name : names) {
     families.emplace_back(std::string(name), FamilyOptions(name, cache));
@@ -132,7 +131,55 @@ Result<RocksHandles> OpenRocks(const std::string& path, OpenMode mode) {
   result.tree = handles[2];
   result.event_ids = handles[3];
   result.actors = handles[4];
+  result.projections = handles[5];
   return result;
+}
+
+void BatchRows::Put(std::string_view key, std::string_view value) {
+  // Put errors surface at Write; a WriteBatch Put only fails past its size limit.
+  batch_->Put(family_, rocksdb::Slice(key.data(), key.size()),
+              rocksdb::Slice(value.data(), value.size()))
+      .PermitUncheckedError();
+}
+
+Result<std::string> FamilyRows::Get(std::string_view key) const {
+  std::string value;
+  rocksdb::Status status =
+      db_->Get(rocksdb::ReadOptions(), family_, rocksdb::Slice(key.data(), key.size()), &value);
+  if (status.IsNotFound()) return Status(Code::kNotFound, "no row");
+  if (!status.ok()) return FromRocks(status, "reading a projection row");
+  return value;
+}
+
+Status FamilyRows::Scan(std::string_view from, std::string_view to, const Visitor& visit) const {
+  rocksdb::ReadOptions read;
+  rocksdb::Slice upper(to.data(), to.size());
+  if (!to.empty()) read.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, family_));
+  for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid(); it->Next()) {
+    if (!visit(it->key().ToStringView(), it->value().ToStringView())) break;
+  }
+  return it->status().ok() ? Status::Ok() : FromRocks(it->status(), "scanning projection rows");
+}
+
+Result<std::pair<std::string, std::string>> FamilyRows::Last(std::string_view from,
+                                                             std::string_view to) const {
+  rocksdb::ReadOptions read;
+  rocksdb::Slice lower(from.data(), from.size());
+  rocksdb::Slice upper(to.data(), to.size());
+  read.iterate_lower_bound = &lower;
+  if (!to.empty()) read.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, family_));
+  if (to.empty()) {
+    it->SeekToLast();
+  } else {
+    it->SeekForPrev(upper);
+    // SeekForPrev lands on a key <= `to`; the bound is exclusive.
+    if (it->Valid() && it->key() == upper) it->Prev();
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "reading projection rows");
+  if (!it->Valid()) return Status(Code::kNotFound, "no row in range");
+  return std::make_pair(it->key().ToString(), it->value().ToString());
 }
 
 }  // namespace ledger::internal

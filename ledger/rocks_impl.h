@@ -7,7 +7,12 @@
 #include <memory>
 #include <string>
 
+#include "ledger/projection.h"
 #include "ledger/status.h"
+
+namespace rocksdb {
+class WriteBatch;
+}
 
 namespace ledger::internal {
 
@@ -18,6 +23,7 @@ struct RocksHandles {
   rocksdb::ColumnFamilyHandle* tree = nullptr;
   rocksdb::ColumnFamilyHandle* event_ids = nullptr;
   rocksdb::ColumnFamilyHandle* actors = nullptr;
+  rocksdb::ColumnFamilyHandle* projections = nullptr;
 
   RocksHandles() = default;
   RocksHandles(RocksHandles&&) = default;
@@ -34,6 +40,32 @@ struct RocksHandles {
 enum class OpenMode { kCreate, kReadWrite, kSecondary };
 
 Result<RocksHandles> OpenRocks(const std::string& path, OpenMode mode);
+
+// A projection's rows in one column family, written into a WriteBatch.
+class BatchRows final : public RowWriter {
+ public:
+  BatchRows(rocksdb::WriteBatch* batch, rocksdb::ColumnFamilyHandle* family)
+      : batch_(batch), family_(family) {}
+  void Put(std::string_view key, std::string_view value) override;
+
+ private:
+  rocksdb::WriteBatch* batch_;
+  rocksdb::ColumnFamilyHandle* family_;
+};
+
+// Rows of one column family as the database holds them (durable writes only).
+class FamilyRows final : public RowReader {
+ public:
+  FamilyRows(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family) : db_(db), family_(family) {}
+  Result<std::string> Get(std::string_view key) const override;
+  Status Scan(std::string_view from, std::string_view to, const Visitor& visit) const override;
+  Result<std::pair<std::string, std::string>> Last(std::string_view from,
+                                                   std::string_view to) const override;
+
+ private:
+  rocksdb::DB* db_;
+  rocksdb::ColumnFamilyHandle* family_;
+};
 
 // Converts a RocksDB status; `what` says what we were doing ("reading entry 12").
 Status FromRocks(const rocksdb::Status& status, const std::string& what);

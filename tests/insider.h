@@ -23,9 +23,8 @@ class Insider {
  public:
   explicit Insider(const std::string& data_dir) {
     std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (std::string_view name : {std::string_view(rocksdb::kDefaultColumnFamilyName),
-                                  ledger::format::kEntriesFamily, ledger::format::kTreeFamily,
-                                  ledger::format::kEventIdsFamily, ledger::format::kActorsFamily}) {
+    families.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+    for (std::string_view name : ledger::format::kFamilies) {
       families.emplace_back(std::string(name), rocksdb::ColumnFamilyOptions());
     }
     rocksdb::DB* raw = nullptr;
