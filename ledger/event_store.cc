@@ -93,6 +93,7 @@ class EventStore::Impl {
         log_verifier_(std::move(log_verifier)),
         log_key_(std::move(log_key)),
         options_(std::move(options)),
+        projection_rows_(rocks_.db.get(), rocks_.projections),
         actors_(log_verifier_),
         tiles_(rocks_.tree) {}
 
@@ -119,6 +120,7 @@ class EventStore::Impl {
   }
   std::optional<crypto::Hash> TreeNode(std::uint8_t level, std::uint64_t index) const;
   std::size_t queue_depth() const { return queued_.load(std::memory_order_relaxed); }
+  const RowReader& projection_rows() const { return projection_rows_; }
 
  private:
   void CheckLoop();
@@ -154,6 +156,7 @@ class EventStore::Impl {
   const crypto::VerifierKey log_verifier_;
   const crypto::SecretKey log_key_;
   const StoreOptions options_;
+  const internal::FamilyRows projection_rows_;
 
   // Owned by the sequencer thread (and Recover, before it starts).
   ActorRegistry actors_;
@@ -845,5 +848,6 @@ std::optional<crypto::Hash> EventStore::TreeNode(std::uint8_t level, std::uint64
   return impl_->TreeNode(level, index);
 }
 std::size_t EventStore::queue_depth() const { return impl_->queue_depth(); }
+const RowReader& EventStore::projection_rows() const { return impl_->projection_rows(); }
 
 }  // namespace ledger

@@ -99,6 +99,8 @@ class EventStore {
   std::vector<v1::ActorRecord> Actors() const;
   // Hash of the complete Merkle node (level, index), read from the store.
   std::optional<crypto::Hash> TreeNode(std::uint8_t level, std::uint64_t index) const;
+  // Rows of the domain projections (ledger/funds_query.h reads them), durable writes only.
+  const RowReader& projection_rows() const;
   // Appends waiting to be checked or sequenced.
   std::size_t queue_depth() const;
 
