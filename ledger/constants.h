@@ -67,4 +67,16 @@ inline constexpr std::size_t facts_max = 32;
 // Ledgerctl: largest JSON file `append` reads.
 inline constexpr std::size_t json_input_bytes_max = 4 * event_bytes_max;
 
+// Personal-data vault (ledger/vault.h, docs/privacy.md). A name is UTF-8 as on the ID card:
+// 64 bytes hold 21 CJK characters (3 bytes each), room for long transliterated names with '·'.
+inline constexpr std::size_t vault_name_bytes_max = 64;
+// Bank account numbers, digits only. Social security cards carry 16-19 digits; the wider range
+// admits unit and passbook accounts of other lengths and refuses what cannot be an account.
+inline constexpr std::size_t vault_bank_account_digits_min = 8;
+inline constexpr std::size_t vault_bank_account_digits_max = 32;
+static_assert(vault_bank_account_digits_min <= vault_bank_account_digits_max);
+// Memtable per vault column family. The vault holds a few hundred bytes per person and is
+// flushed at every erasure, so it never needs the ledger's large write buffers.
+inline constexpr std::size_t vault_memtable_bytes = 4 << 20;
+
 }  // namespace ledger::constants
