@@ -64,6 +64,10 @@ inline constexpr std::size_t text_bytes_max = 512;
 // Facts a disbursement carries for its subsidy rule.
 inline constexpr std::size_t facts_max = 32;
 
+// Rebuild and verification write replayed projection rows in batches of this many entries:
+// large enough that per-batch work (current totals, invariants over every cell) is noise.
+inline constexpr std::size_t rebuild_batch_entries = 65'536;
+
 // Ledgerctl: largest JSON file `append` reads.
 inline constexpr std::size_t json_input_bytes_max = 4 * event_bytes_max;
 

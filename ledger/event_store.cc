@@ -205,7 +205,12 @@ class EventStore::Impl {
 
 Status EventStore::Impl::Recover(bool allow_empty) {
   std::string note;
-  rocksdb::Status rs = rocks_.db->Get(rocksdb::ReadOptions(), rocks_.meta,
+  rocksdb::Status rs = rocks_.db->Get(rocksdb::ReadOptions(), rocks_.meta, std::string(format::kMetaRebuilding), &note);
+  if (rs.ok()) {
+    return Status(Code::kCorruption, "a projection rebuild did not finish: run ledgerctl rebuild again");
+  }
+  if (!rs.IsNotFound()) return FromRocks(rs, "reading metadata");
+  rs = rocks_.db->Get(rocksdb::ReadOptions(), rocks_.meta,
                                       std::string(format::kMetaCheckpoint), &note);
   if (rs.IsNotFound()) {
     if (allow_empty) return Status::Ok();  // A ledger being created: genesis comes next.

@@ -28,6 +28,8 @@ inline constexpr std::string_view kMetaFormatVersion = "format_version";  // dec
 inline constexpr std::string_view kMetaOrigin = "origin";
 inline constexpr std::string_view kMetaLogKey = "log_key";          // verifier key text
 inline constexpr std::string_view kMetaCheckpoint = "checkpoint";   // latest signed note
+// Present while `ledgerctl rebuild` replaces the projections; a store holding it refuses to open.
+inline constexpr std::string_view kMetaRebuilding = "projections_rebuilding";
 
 // Entry keys and event-id values: 8-byte big-endian index, so keys sort in log order.
 std::string EncodeIndex(std::uint64_t index);

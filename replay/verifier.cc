@@ -11,6 +11,7 @@
 #include "ledger/constants.h"
 #include "ledger/event_check.h"
 #include "ledger/log_reader.h"
+#include "ledger/replayer.h"
 
 namespace replay {
 
@@ -48,15 +49,12 @@ void DecodeAndCheck(Decoded* d, const std::string& origin, ledger::RosterSignatu
 class Walker {
  public:
   Walker(const VerifyOptions& options, const ledger::LogReader* reader, std::string origin,
-         std::uint64_t checkpoint_size, VerifyReport* report)
-      : options_(options),
-        reader_(reader),
+         std::uint64_t checkpoint_size, ledger::Replayer* replayer, VerifyReport* report)
+      : reader_(reader),
         origin_(std::move(origin)),
         checkpoint_size_(checkpoint_size),
         report_(report),
-        actors_(options.log_key) {
-    projections_.push_back(&actors_);
-    projections_.insert(projections_.end(), options.projections.begin(), options.projections.end());
+        replayer_(replayer) {
     threads_ = options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   }
 
@@ -82,6 +80,9 @@ class Walker {
     for (Decoded& d : window) {
       if (!VerifyOne(d)) return false;
     }
+    // The projections' invariants hold after every window, as after every committed batch.
+    Status status = replayer_->EndBatch();
+    if (!status.ok()) return Fail(next_ == 0 ? 0 : next_ - 1, status);
     return true;
   }
 
@@ -120,12 +121,9 @@ class Walker {
     previous_link_ = d.entry.previous_hash();
     if (d.entry.previous_hash() != crypto::AsBytes(previous_hash_)) return BrokenLink(index);
     if (!d.status.ok()) return Fail(index, d.status);
-    auto signer = actors_.Authorize(d.event, index);
-    if (!signer.ok()) return Fail(index, signer.status());
-    for (ledger::Projection* projection : projections_) {
-      Status status = projection->Apply(d.event, index, **signer, nullptr);
-      if (!status.ok()) return Fail(index, status);
-    }
+    // The same actor registry and domain rules as the append path, writing the projections'
+    // rows into a scratch store for their digest.
+    if (Status status = replayer_->Apply(d.event, index); !status.ok()) return Fail(index, status);
     tree_.Append(d.entry_hash, [](const crypto::CompactTree::Node&) {});
     previous_hash_ = d.entry_hash;
     ++next_;
@@ -149,7 +147,6 @@ class Walker {
                                   (index == 0 ? std::string("-1 (zeros)") : std::to_string(index - 1))));
   }
 
-  const VerifyOptions& options_;
   const ledger::LogReader* reader_;
   std::string previous_link_;  // previous_hash of the entry being checked.
   const std::string origin_;
@@ -157,8 +154,7 @@ class Walker {
   VerifyReport* report_;
   std::size_t threads_;
   ledger::RosterSignatureCache cache_;
-  ledger::ActorRegistry actors_;
-  std::vector<ledger::Projection*> projections_;
+  ledger::Replayer* replayer_;
   crypto::CompactTree tree_;
   crypto::Hash previous_hash_{};
   std::uint64_t next_ = 0;
@@ -187,7 +183,9 @@ ledger::Result<VerifyReport> VerifyLog(const VerifyOptions& options) {
   }
   report.checkpoint_size = checkpoint->size;
 
-  Walker walker(options, reader->get(), checkpoint->origin, checkpoint->size, &report);
+  auto replayer = ledger::Replayer::Scratch(options.log_key);
+  if (!replayer.ok()) return replayer.status();
+  Walker walker(options, reader->get(), checkpoint->origin, checkpoint->size, replayer->get(), &report);
   // Reads the next window of stored entries, by key, after the previous window.
   std::uint64_t from = 0;
   bool exhausted = false;
@@ -236,6 +234,9 @@ ledger::Result<VerifyReport> VerifyLog(const VerifyOptions& options) {
     report.problem = Status(Code::kCorruption, "recomputed Merkle root differs from the signed checkpoint");
     return report;
   }
+  auto digest = (*replayer)->Digest();
+  if (!digest.ok()) return digest.status();
+  report.projection_digest = *digest;
   return report;
 }
 

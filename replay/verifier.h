@@ -4,7 +4,7 @@
 // under its own index with no gap; it links to the previous entry's hash; its event decodes, is
 // for this ledger and carries a valid signature (or roster proof) over its exact stored bytes;
 // the signer was registered, unrevoked and allowed to sign it at that index (the same
-// ActorRegistry and projections the append path uses); and at the end that the recomputed
+// ActorRegistry and FundsProjection the append path uses, replayed by ledger::Replayer); and at the end that the recomputed
 // RFC 6962 root and size equal the stored checkpoint, signed by the log key. It stops at the
 // first bad index and says what is wrong there. Signatures are checked on all cores.
 #pragma once
@@ -27,8 +27,6 @@ struct VerifyOptions {
   // The key the auditor trusts for this log (normally DIR/log.pub or a copy kept elsewhere).
   crypto::VerifierKey log_key;
   std::size_t threads = 0;  // 0 = one per core.
-  // Domain projections to replay after the actor registry (fresh, empty ones).
-  std::vector<ledger::Projection*> projections;
   // Called after each window of entries with (entries verified, entries in the checkpoint).
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;
 };
@@ -37,6 +35,9 @@ struct VerifyReport {
   std::uint64_t entries_verified = 0;  // Entries that passed every check.
   std::uint64_t checkpoint_size = 0;
   crypto::Hash root{};                 // Recomputed root over the verified entries.
+  // Digest of the projections replayed from the verified log (ledger/replayer.h); set when
+  // verification passed. `ledgerctl rebuild` prints the same digest for the same log.
+  crypto::Hash projection_digest{};
   // Set when verification failed: the first bad index, the kind of failure and what it was.
   std::optional<std::uint64_t> first_bad_index;
   ledger::Status problem;

@@ -37,6 +37,13 @@ class Insider {
     for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
     db_->Close().PermitUncheckedError();
   }
+  void PutMeta(std::string_view key, const std::string& value) {
+    EXPECT_TRUE(db_->Put({}, handles_[0], std::string(key), value).ok());
+  }
+  // Writes a row of the domain projections (what queries read), as an insider could.
+  void PutProjectionRow(const std::string& key, const std::string& value) {
+    EXPECT_TRUE(db_->Put({}, handles_[5], key, value).ok());
+  }
   ledger::v1::LogEntry Read(std::uint64_t index) {
     std::string bytes;
     EXPECT_TRUE(db_->Get({}, handles_[1], ledger::format::EncodeIndex(index), &bytes).ok());

@@ -15,6 +15,7 @@
 #include "ledger/event_store.h"
 #include "ledger/format.h"
 #include "ledger/log_reader.h"
+#include "ledger/replayer.h"
 #include "tests/insider.h"
 #include "tests/test_ledger.h"
 #include "tests/tools/subprocess.h"
@@ -237,10 +238,36 @@ TEST_F(LedgerctlTest, VerifyAcceptsAnIntactLedgerAndPrintsItsRoot) {
   auto checkpoint = crypto::ParseCheckpoint(*text);
   ASSERT_TRUE(checkpoint.ok()) << checkpoint.status().ToString();
   reader->reset();
+  auto digest = ledger::StoredProjectionDigest(Data());
+  ASSERT_TRUE(digest.ok()) << digest.status().ToString();
   Finished run = Run({"verify", "--data", Data()});
   EXPECT_EQ(run.exit_code, kExitOk) << run.out << run.err;
   EXPECT_EQ(run.out, "ok: 2 entries verified\nroot: " +
-                         crypto::Base64Encode(crypto::AsBytes(checkpoint->root)) + "\n");
+                         crypto::Base64Encode(crypto::AsBytes(checkpoint->root)) +
+                         "\nprojection digest: " + crypto::HexEncode(crypto::AsBytes(*digest)) + "\n");
+}
+
+TEST_F(LedgerctlTest, RebuildPrintsTheDigestVerifyPrints) {
+  ASSERT_NO_FATAL_FAILURE(InitLedger());
+  ASSERT_EQ(AppendDocument("doc-1").exit_code, kExitOk);
+  Finished verify = Run({"verify", "--data", Data()});
+  ASSERT_EQ(verify.exit_code, kExitOk) << verify.out << verify.err;
+  Finished rebuild = Run({"rebuild", "--data", Data()});
+  ASSERT_EQ(rebuild.exit_code, kExitOk) << rebuild.out << rebuild.err;
+  const std::string line = verify.out.substr(verify.out.find("projection digest: "));
+  EXPECT_NE(rebuild.out.find(line), std::string::npos) << rebuild.out;
+}
+
+TEST_F(LedgerctlTest, VerifyFailsWhenStoredProjectionsDifferFromTheLog) {
+  ASSERT_NO_FATAL_FAILURE(InitLedger());
+  ASSERT_EQ(AppendDocument("doc-1").exit_code, kExitOk);
+  Insider(Data()).PutProjectionRow("funds/book", "forged");
+  Finished run = Run({"verify", "--data", Data()});
+  EXPECT_EQ(run.exit_code, kExitFailed) << run.out << run.err;
+  EXPECT_NE(run.out.find("FAILED: the stored projections differ from the log's replay"), std::string::npos)
+      << run.out;
+  ASSERT_EQ(Run({"rebuild", "--data", Data()}).exit_code, kExitOk);
+  EXPECT_EQ(Run({"verify", "--data", Data()}).exit_code, kExitOk);
 }
 
 TEST_F(LedgerctlTest, VerifyNamesTheFirstBadIndexOfATamperedLedger) {
