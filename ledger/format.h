@@ -11,7 +11,7 @@
 namespace ledger::format {
 
 // Bumped only with a migration; a store of another version is refused at open.
-inline constexpr std::uint32_t kFormatVersion = 1;
+inline constexpr std::uint32_t kFormatVersion = 2;  // 2: the projections family (fund flows).
 
 // Column families.
 inline constexpr std::string_view kEntriesFamily = "entries";   // index -> LogEntry bytes
