@@ -160,6 +160,66 @@ bool IsHex(std::string_view text, std::size_t size) {
   return true;
 }
 
+// Plain-struct mirrors of the row messages: the hot path adds integers and converts to protobuf
+// only when it writes a row.
+struct Totals {
+  std::int64_t planned = 0, received = 0, disbursed = 0, recovered = 0, transferred_in = 0,
+               transferred_out = 0;
+  std::uint64_t events = 0;
+
+  v1::CellTotals ToRow() const {
+    v1::CellTotals row;
+    row.set_planned(planned);
+    row.set_received(received);
+    row.set_disbursed(disbursed);
+    row.set_recovered(recovered);
+    row.set_transferred_in(transferred_in);
+    row.set_transferred_out(transferred_out);
+    row.set_events(events);
+    return row;
+  }
+  static Totals FromRow(const v1::CellTotals& row) {
+    return {row.planned(), row.received(), row.disbursed(), row.recovered(), row.transferred_in(),
+            row.transferred_out(), row.events()};
+  }
+};
+
+// The book's accounts of one cell, each on its normal side (docs/funds.md).
+struct Accounts {
+  std::int64_t planned = 0, available = 0, disbursed = 0, recovered = 0;
+
+  v1::CellAccounts ToRow() const {
+    v1::CellAccounts row;
+    row.set_planned(planned);
+    row.set_available(available);
+    row.set_disbursed(disbursed);
+    row.set_recovered(recovered);
+    return row;
+  }
+  static Accounts FromRow(const v1::CellAccounts& row) {
+    return {row.planned(), row.available(), row.disbursed(), row.recovered()};
+  }
+};
+
+struct Cell {
+  Totals totals;
+  Accounts accounts;
+  bool dirty = false;  // Touched in the batch being built: its current rows are rewritten.
+};
+
+struct Month {
+  Totals totals;  // disbursed, recovered and events only.
+  bool dirty = false;
+};
+
+struct Paid {
+  std::uint64_t index = 0;
+  const std::string* cell = nullptr;  // Key in State::cells (map keys do not move).
+  std::int64_t amount = 0;
+  std::int64_t recovered = 0;
+  std::string payee;
+};
+
 }  // namespace
 
 struct FundsProjection::State {
@@ -169,31 +229,31 @@ struct FundsProjection::State {
   std::map<std::string, v1::RegionDefined> regions;
   std::map<std::string, v1::RateSet> rates;  // Key: parameter/effective_from.
 
-  // Money: gross totals and the book's accounts per cell (fund/region/program), source
-  // accounts per fund, and the book's own totals.
-  struct Cell {
-    v1::CellTotals totals;
-    v1::CellAccounts accounts;
-  };
+  // Money: totals and accounts per cell (fund/region/program), source accounts per fund, the
+  // book's totals, and totals per program/month/region.
   std::map<std::string, Cell> cells;
   std::map<std::string, std::int64_t> sources;
   v1::BookRow book;
-  std::map<std::string, v1::CellTotals> months;  // Key: program/YYYY-MM/region.
+  bool book_dirty = false;
+  std::map<std::string, Month> months;
 
   // What later events cite.
   std::unordered_map<std::string, v1::PlanRow> plans;
-  std::unordered_map<std::string, v1::DisbursementRow> disbursements;
+  std::unordered_map<std::string, Paid> disbursements;
   std::unordered_set<std::string> reversals;
   std::unordered_map<std::string, v1::PersonRow> persons;
 
-  // Current-total rows rewritten at the end of the batch.
-  std::set<std::string> dirty_cells;
+  // Keys of the cells, sources and months touched in the batch being built.
+  std::vector<std::string> dirty_cells;
   std::set<std::string> dirty_sources;
-  std::set<std::string> dirty_months;
+  std::vector<std::string> dirty_months;
+  std::string key_buffer;  // Reused to build cell and month keys without allocating.
 
   // Undo journal while a savepoint is set: each entry restores one value.
   bool recording = false;
   std::vector<std::function<void()>> undo;
+
+  State() { disbursements.reserve(1 << 16); }
 
   template <typename Map>
   void Remember(Map& map, const std::string& key) {
@@ -216,11 +276,13 @@ struct FundsProjection::State {
   // with credits. The caller has checked that the book's totals cannot overflow.
   void Post(std::int64_t* debit, bool debit_is_debit_normal, std::int64_t* credit,
             bool credit_is_debit_normal, std::int64_t amount) {
+    RememberBook();
     *debit += debit_is_debit_normal ? amount : -amount;
     *credit += credit_is_debit_normal ? -amount : amount;
     book.set_debits(book.debits() + amount);
     book.set_credits(book.credits() + amount);
     book.set_postings(book.postings() + 1);
+    book_dirty = true;
   }
 
   Status CheckBookRoom(std::int64_t amount) const {
@@ -240,25 +302,51 @@ struct FundsProjection::State {
     return Status::Ok();
   }
 
-  Cell& TouchCell(const std::string& key) {
-    Remember(cells, key);
-    dirty_cells.insert(key);
-    return cells[key];
+  const std::string& BuildCellKey(std::string_view fund, std::string_view region, std::string_view program) {
+    key_buffer.clear();
+    key_buffer.append(fund).append("/").append(region).append("/").append(program);
+    return key_buffer;
   }
 
-  void WriteCellHistory(const std::string& key, std::uint64_t index, RowWriter* rows) {
-    if (rows != nullptr) rows->Put(funds_rows::CellAtKey(key, index), cells[key].totals.SerializeAsString());
+  // The cell at `key`, created if new, remembered for rollback and marked dirty.
+  std::map<std::string, Cell>::iterator TouchCell(const std::string& key) {
+    auto it = cells.find(key);
+    if (it == cells.end()) {
+      it = cells.emplace(key, Cell{}).first;
+      if (recording) undo.emplace_back([this, key] { cells.erase(key); });
+    } else if (recording) {
+      undo.emplace_back([cell = &it->second, old = it->second] { *cell = old; });
+    }
+    if (!it->second.dirty) {
+      it->second.dirty = true;
+      dirty_cells.push_back(it->first);
+    }
+    return it;
   }
 
-  void TouchMonth(const std::string& program, std::string_view date, const std::string& region,
+  void WriteCellHistory(const std::string& key, const Cell& cell, std::uint64_t index, RowWriter* rows) {
+    if (rows != nullptr) rows->Put(funds_rows::CellAtKey(key, index), cell.totals.ToRow().SerializeAsString());
+  }
+
+  void TouchMonth(std::string_view program, std::string_view date, std::string_view region,
                   std::int64_t disbursed, std::int64_t recovered) {
-    const std::string key = funds_rows::MonthKeySuffix(program, date.substr(0, 7), region);
-    Remember(months, key);
-    dirty_months.insert(key);
-    v1::CellTotals& month = months[key];
-    month.set_disbursed(month.disbursed() + disbursed);
-    month.set_recovered(month.recovered() + recovered);
-    month.set_events(month.events() + 1);
+    key_buffer.clear();
+    key_buffer.append(program).append("/").append(date.substr(0, 7)).append("/").append(region);
+    auto it = months.find(key_buffer);
+    if (it == months.end()) {
+      it = months.emplace(key_buffer, Month{}).first;
+      if (recording) undo.emplace_back([this, key = key_buffer] { months.erase(key); });
+    } else if (recording) {
+      undo.emplace_back([month = &it->second, old = it->second] { *month = old; });
+    }
+    Month& month = it->second;
+    if (!month.dirty) {
+      month.dirty = true;
+      dirty_months.push_back(it->first);
+    }
+    month.totals.disbursed += disbursed;
+    month.totals.recovered += recovered;
+    ++month.totals.events;
   }
 
   Status ApplyFund(const v1::FundDefined& fund, RowWriter* rows);
@@ -380,17 +468,12 @@ Status FundsProjection::State::ApplyAllocation(const v1::Event& event, std::uint
   if (Status s = CheckDate("budget document date", plan.document_date()); !s.ok()) return s;
   if (Status s = CheckBookRoom(plan.amount_fen()); !s.ok()) return s;
 
-  const std::string key = CellKey(plan.fund_code(), plan.region_code(), plan.program_code());
-  Cell& cell = TouchCell(key);
+  auto cell = TouchCell(BuildCellKey(plan.fund_code(), plan.region_code(), plan.program_code()));
   Remember(sources, plan.fund_code());
   dirty_sources.insert(plan.fund_code());
-  RememberBook();
-  std::int64_t& source = sources[plan.fund_code()];
-  std::int64_t planned = cell.accounts.planned();
-  Post(&planned, true, &source, false, plan.amount_fen());
-  cell.accounts.set_planned(planned);
-  cell.totals.set_planned(cell.totals.planned() + plan.amount_fen());
-  cell.totals.set_events(cell.totals.events() + 1);
+  Post(&cell->second.accounts.planned, true, &sources[plan.fund_code()], false, plan.amount_fen());
+  cell->second.totals.planned += plan.amount_fen();
+  ++cell->second.totals.events;
 
   v1::PlanRow row;
   row.set_fund_code(plan.fund_code());
@@ -403,7 +486,7 @@ Status FundsProjection::State::ApplyAllocation(const v1::Event& event, std::uint
   Remember(plans, event.event_id());
   plans[event.event_id()] = row;
   if (rows != nullptr) rows->Put(funds_rows::PlanKey(event.event_id()), row.SerializeAsString());
-  WriteCellHistory(key, index, rows);
+  WriteCellHistory(cell->first, cell->second, index, rows);
   return Status::Ok();
 }
 
@@ -430,16 +513,10 @@ Status FundsProjection::State::ApplyArrival(const v1::FundsReceived& arrival, st
   }
   if (Status s = CheckBookRoom(arrival.amount_fen()); !s.ok()) return s;
 
-  const std::string key = CellKey(plan.fund_code(), plan.region_code(), plan.program_code());
-  Cell& cell = TouchCell(key);
-  RememberBook();
-  std::int64_t available = cell.accounts.available();
-  std::int64_t planned = cell.accounts.planned();
-  Post(&available, true, &planned, true, arrival.amount_fen());
-  cell.accounts.set_available(available);
-  cell.accounts.set_planned(planned);
-  cell.totals.set_received(cell.totals.received() + arrival.amount_fen());
-  cell.totals.set_events(cell.totals.events() + 1);
+  auto cell = TouchCell(BuildCellKey(plan.fund_code(), plan.region_code(), plan.program_code()));
+  Post(&cell->second.accounts.available, true, &cell->second.accounts.planned, true, arrival.amount_fen());
+  cell->second.totals.received += arrival.amount_fen();
+  ++cell->second.totals.events;
 
   Remember(plans, arrival.plan_event_id());
   v1::PlanRow& row = plans[arrival.plan_event_id()];
@@ -448,16 +525,31 @@ Status FundsProjection::State::ApplyArrival(const v1::FundsReceived& arrival, st
   if (row.first_arrival().empty()) row.set_first_arrival(arrival.value_date());
   if (row.received() == row.planned()) row.set_full_arrival(arrival.value_date());
   if (rows != nullptr) rows->Put(funds_rows::PlanKey(arrival.plan_event_id()), row.SerializeAsString());
-  WriteCellHistory(key, index, rows);
+  WriteCellHistory(cell->first, cell->second, index, rows);
   return Status::Ok();
 }
+
+namespace {
+v1::DisbursementRow ToRow(const Paid& paid) {
+  v1::DisbursementRow row;
+  auto cell = funds_rows::SplitCellKey(*paid.cell);
+  row.set_index(paid.index);
+  row.set_fund_code(cell[0]);
+  row.set_region_code(cell[1]);
+  row.set_program_code(cell[2]);
+  row.set_amount(paid.amount);
+  row.set_recovered(paid.recovered);
+  row.set_payee(paid.payee);
+  return row;
+}
+}  // namespace
 
 Status FundsProjection::State::ApplyDisbursement(const v1::Event& event, std::uint64_t index,
                                                  RowWriter* rows) {
   const v1::Disbursement& pay = event.disbursement();
   if (Status s = CheckCell(pay.fund_code(), pay.region_code(), pay.program_code()); !s.ok()) return s;
   if (Status s = CheckAmount("disbursed amount", pay.amount_fen()); !s.ok()) return s;
-  std::string payee;
+  const std::string* payee = nullptr;
   switch (pay.payee_case()) {
     case v1::Disbursement::kSubjectId: {
       auto person = persons.find(pay.subject_id());
@@ -469,7 +561,7 @@ Status FundsProjection::State::ApplyDisbursement(const v1::Event& event, std::ui
         return Invalid("a person is paid only to their own registered account: account_ref is not "
                        "the account digest registered for subject " + pay.subject_id());
       }
-      payee = pay.subject_id();
+      payee = &pay.subject_id();
       break;
     }
     case v1::Disbursement::kUnitCode: {
@@ -477,7 +569,7 @@ Status FundsProjection::State::ApplyDisbursement(const v1::Event& event, std::ui
       if (pay.account_ref().empty() || pay.account_ref().size() > 64) {
         return Invalid("a unit's payment names its bank account in account_ref (1 to 64 characters)");
       }
-      payee = pay.unit_code();
+      payee = &pay.unit_code();
       break;
     }
     case v1::Disbursement::PAYEE_NOT_SET:
@@ -496,9 +588,8 @@ Status FundsProjection::State::ApplyDisbursement(const v1::Event& event, std::ui
     if (Status s = CheckText("fact value", fact.value(), false); !s.ok()) return s;
   }
 
-  const std::string key = CellKey(pay.fund_code(), pay.region_code(), pay.program_code());
-  auto cell_it = cells.find(key);
-  const std::int64_t available = cell_it == cells.end() ? 0 : cell_it->second.accounts.available();
+  auto cell_it = cells.find(BuildCellKey(pay.fund_code(), pay.region_code(), pay.program_code()));
+  const std::int64_t available = cell_it == cells.end() ? 0 : cell_it->second.accounts.available;
   if (pay.amount_fen() > available) {
     return Status(Code::kOverdraft, pay.region_code() + "/" + pay.program_code() + " of fund " +
                                         pay.fund_code() + " has " + FormatYuan(available) +
@@ -506,31 +597,20 @@ Status FundsProjection::State::ApplyDisbursement(const v1::Event& event, std::ui
   }
   if (Status s = CheckBookRoom(pay.amount_fen()); !s.ok()) return s;
 
-  Cell& cell = TouchCell(key);
-  RememberBook();
-  std::int64_t disbursed = cell.accounts.disbursed();
-  std::int64_t avail = cell.accounts.available();
-  Post(&disbursed, true, &avail, true, pay.amount_fen());
-  cell.accounts.set_disbursed(disbursed);
-  cell.accounts.set_available(avail);
-  cell.totals.set_disbursed(cell.totals.disbursed() + pay.amount_fen());
-  cell.totals.set_events(cell.totals.events() + 1);
+  auto cell = TouchCell(cell_it->first);
+  Post(&cell->second.accounts.disbursed, true, &cell->second.accounts.available, true, pay.amount_fen());
+  cell->second.totals.disbursed += pay.amount_fen();
+  ++cell->second.totals.events;
   TouchMonth(pay.program_code(), pay.pay_date(), pay.region_code(), pay.amount_fen(), 0);
 
-  v1::DisbursementRow row;
-  row.set_index(index);
-  row.set_fund_code(pay.fund_code());
-  row.set_region_code(pay.region_code());
-  row.set_program_code(pay.program_code());
-  row.set_amount(pay.amount_fen());
-  row.set_payee(payee);
   Remember(disbursements, event.event_id());
-  disbursements[event.event_id()] = row;
+  Paid& paid = disbursements[event.event_id()];
+  paid = Paid{index, &cell->first, pay.amount_fen(), 0, *payee};
   if (rows != nullptr) {
-    rows->Put(funds_rows::DisbursementKey(event.event_id()), row.SerializeAsString());
-    rows->Put(funds_rows::PayeeKey(payee, index), {});
+    rows->Put(funds_rows::DisbursementKey(event.event_id()), ToRow(paid).SerializeAsString());
+    rows->Put(funds_rows::PayeeKey(*payee, index), {});
   }
-  WriteCellHistory(key, index, rows);
+  WriteCellHistory(cell->first, cell->second, index, rows);
   return Status::Ok();
 }
 
@@ -544,47 +624,43 @@ Status FundsProjection::State::ApplyReversal(const v1::Event& event, std::uint64
     }
     return Status(Code::kUnknownReference, "no disbursement has event id '" + original.substr(0, 128) + "'");
   }
-  const v1::DisbursementRow& paid = it->second;
-  if (reversal.region_code() != paid.region_code()) {
-    return Invalid("disbursement '" + original + "' was paid in region " + paid.region_code() +
+  const Paid& paid = it->second;
+  const std::string paid_region = funds_rows::SplitCellKey(*paid.cell)[1];
+  if (reversal.region_code() != paid_region) {
+    return Invalid("disbursement '" + original + "' was paid in region " + paid_region +
                    ", the reversal names " + reversal.region_code().substr(0, 16));
   }
   if (Status s = CheckAmount("reversed amount", reversal.amount_fen()); !s.ok()) return s;
   if (Status s = CheckText("reversal reason", reversal.reason(), true); !s.ok()) return s;
   if (Status s = CheckText("document number", reversal.document_number(), false); !s.ok()) return s;
   if (Status s = CheckDate("reversal value date", reversal.value_date()); !s.ok()) return s;
-  const std::int64_t unrecovered = paid.amount() - paid.recovered();
+  const std::int64_t unrecovered = paid.amount - paid.recovered;
   if (reversal.amount_fen() > unrecovered) {
-    return Status(Code::kInvalidAmount, "disbursement '" + original + "' paid " + FormatYuan(paid.amount()) +
-                                            " yuan of which " + FormatYuan(paid.recovered()) +
+    return Status(Code::kInvalidAmount, "disbursement '" + original + "' paid " + FormatYuan(paid.amount) +
+                                            " yuan of which " + FormatYuan(paid.recovered) +
                                             " is already recovered; the reversal asks " +
                                             FormatYuan(reversal.amount_fen()));
   }
   if (Status s = CheckBookRoom(reversal.amount_fen()); !s.ok()) return s;
 
-  const std::string key = CellKey(paid.fund_code(), paid.region_code(), paid.program_code());
-  Cell& cell = TouchCell(key);
-  RememberBook();
-  std::int64_t available = cell.accounts.available();
-  std::int64_t recovered = cell.accounts.recovered();
-  Post(&available, true, &recovered, false, reversal.amount_fen());
-  cell.accounts.set_available(available);
-  cell.accounts.set_recovered(recovered);
-  cell.totals.set_recovered(cell.totals.recovered() + reversal.amount_fen());
-  cell.totals.set_events(cell.totals.events() + 1);
-  TouchMonth(paid.program_code(), reversal.value_date(), paid.region_code(), 0, reversal.amount_fen());
+  auto cell = TouchCell(*paid.cell);
+  Post(&cell->second.accounts.available, true, &cell->second.accounts.recovered, false, reversal.amount_fen());
+  cell->second.totals.recovered += reversal.amount_fen();
+  ++cell->second.totals.events;
+  const auto parts = funds_rows::SplitCellKey(cell->first);
+  TouchMonth(parts[2], reversal.value_date(), parts[1], 0, reversal.amount_fen());
 
   Remember(disbursements, original);
-  v1::DisbursementRow& row = disbursements[original];
-  row.set_recovered(row.recovered() + reversal.amount_fen());
+  Paid& row = disbursements[original];
+  row.recovered += reversal.amount_fen();
   RememberSet(reversals, event.event_id());
   reversals.insert(event.event_id());
   if (rows != nullptr) {
-    rows->Put(funds_rows::DisbursementKey(original), row.SerializeAsString());
+    rows->Put(funds_rows::DisbursementKey(original), ToRow(row).SerializeAsString());
     rows->Put(funds_rows::ReversalKey(event.event_id()), format::EncodeIndex(index));
-    rows->Put(funds_rows::PayeeKey(row.payee(), index), {});
+    rows->Put(funds_rows::PayeeKey(row.payee, index), {});
   }
-  WriteCellHistory(key, index, rows);
+  WriteCellHistory(cell->first, cell->second, index, rows);
   return Status::Ok();
 }
 
@@ -598,10 +674,10 @@ Status FundsProjection::State::ApplyTransfer(const v1::ProgramTransfer& transfer
   if (Status s = CheckAmount("transferred amount", transfer.amount_fen()); !s.ok()) return s;
   if (Status s = CheckText("approval document", transfer.approval_document(), true); !s.ok()) return s;
   if (Status s = CheckDate("transfer value date", transfer.value_date()); !s.ok()) return s;
-  const std::string from_key = CellKey(transfer.fund_code(), transfer.region_code(), transfer.from_program());
-  const std::string to_key = CellKey(transfer.fund_code(), transfer.region_code(), transfer.to_program());
+  const std::string from_key = funds_rows::CellKey(transfer.fund_code(), transfer.region_code(), transfer.from_program());
+  const std::string to_key = funds_rows::CellKey(transfer.fund_code(), transfer.region_code(), transfer.to_program());
   auto from_it = cells.find(from_key);
-  const std::int64_t available = from_it == cells.end() ? 0 : from_it->second.accounts.available();
+  const std::int64_t available = from_it == cells.end() ? 0 : from_it->second.accounts.available;
   if (transfer.amount_fen() > available) {
     return Status(Code::kOverdraft, transfer.region_code() + "/" + transfer.from_program() + " of fund " +
                                         transfer.fund_code() + " has " + FormatYuan(available) +
@@ -609,20 +685,15 @@ Status FundsProjection::State::ApplyTransfer(const v1::ProgramTransfer& transfer
   }
   if (Status s = CheckBookRoom(transfer.amount_fen()); !s.ok()) return s;
 
-  Cell& from = TouchCell(from_key);
-  Cell& to = TouchCell(to_key);  // std::map: `from` stays valid.
-  RememberBook();
-  std::int64_t to_available = to.accounts.available();
-  std::int64_t from_available = from.accounts.available();
-  Post(&to_available, true, &from_available, true, transfer.amount_fen());
-  to.accounts.set_available(to_available);
-  from.accounts.set_available(from_available);
-  from.totals.set_transferred_out(from.totals.transferred_out() + transfer.amount_fen());
-  from.totals.set_events(from.totals.events() + 1);
-  to.totals.set_transferred_in(to.totals.transferred_in() + transfer.amount_fen());
-  to.totals.set_events(to.totals.events() + 1);
-  WriteCellHistory(from_key, index, rows);
-  WriteCellHistory(to_key, index, rows);
+  auto from = TouchCell(from_key);
+  auto to = TouchCell(to_key);  // std::map: `from` stays valid.
+  Post(&to->second.accounts.available, true, &from->second.accounts.available, true, transfer.amount_fen());
+  from->second.totals.transferred_out += transfer.amount_fen();
+  ++from->second.totals.events;
+  to->second.totals.transferred_in += transfer.amount_fen();
+  ++to->second.totals.events;
+  WriteCellHistory(from->first, from->second, index, rows);
+  WriteCellHistory(to->first, to->second, index, rows);
   return Status::Ok();
 }
 
@@ -659,27 +730,34 @@ Status FundsProjection::State::ApplyPerson(const v1::PersonRegistered& person, s
 Status FundsProjection::EndBatch(RowWriter* rows) {
   State& s = *state_;
   if (Status status = s.CheckInvariants(); !status.ok()) return status;
-  if (rows != nullptr) {
-    for (const std::string& key : s.dirty_cells) {
-      auto it = s.cells.find(key);
-      if (it == s.cells.end()) continue;  // Created by an event that was rolled back.
-      rows->Put(funds_rows::CellRowKey(key), it->second.totals.SerializeAsString());
-      rows->Put(funds_rows::AccountKey(key), it->second.accounts.SerializeAsString());
-    }
-    for (const std::string& fund : s.dirty_sources) {
-      auto it = s.sources.find(fund);
-      if (it == s.sources.end()) continue;
-      v1::SourceAccount source;
-      source.set_allocated(it->second);
-      rows->Put(funds_rows::SourceKey(fund), source.SerializeAsString());
-    }
-    for (const std::string& key : s.dirty_months) {
-      auto it = s.months.find(key);
-      if (it == s.months.end()) continue;
-      rows->Put(funds_rows::MonthKey(key), it->second.SerializeAsString());
-    }
-    if (!s.dirty_cells.empty()) rows->Put(funds_rows::BookKey(), s.book.SerializeAsString());
+  for (const std::string& key : s.dirty_cells) {
+    auto it = s.cells.find(key);
+    if (it == s.cells.end()) continue;  // Created by an event that was rolled back.
+    it->second.dirty = false;
+    if (rows == nullptr) continue;
+    rows->Put(funds_rows::CellRowKey(key), it->second.totals.ToRow().SerializeAsString());
+    rows->Put(funds_rows::AccountKey(key), it->second.accounts.ToRow().SerializeAsString());
   }
+  for (const std::string& fund : s.dirty_sources) {
+    auto it = s.sources.find(fund);
+    if (it == s.sources.end() || rows == nullptr) continue;
+    v1::SourceAccount source;
+    source.set_allocated(it->second);
+    rows->Put(funds_rows::SourceKey(fund), source.SerializeAsString());
+  }
+  for (const std::string& key : s.dirty_months) {
+    auto it = s.months.find(key);
+    if (it == s.months.end()) continue;
+    it->second.dirty = false;
+    if (rows == nullptr) continue;
+    v1::CellTotals month;
+    month.set_disbursed(it->second.totals.disbursed);
+    month.set_recovered(it->second.totals.recovered);
+    month.set_events(it->second.totals.events);
+    rows->Put(funds_rows::MonthKey(key), month.SerializeAsString());
+  }
+  if (s.book_dirty && rows != nullptr) rows->Put(funds_rows::BookKey(), s.book.SerializeAsString());
+  s.book_dirty = false;
   s.dirty_cells.clear();
   s.dirty_sources.clear();
   s.dirty_months.clear();
@@ -696,19 +774,18 @@ Status FundsProjection::State::CheckInvariants() const {
   std::map<std::string, std::int64_t> planned_by_fund;
   std::map<std::string, std::int64_t> net_by_region_program;  // received + in - out - paid + recovered
   for (const auto& [key, cell] : cells) {
-    const v1::CellTotals& t = cell.totals;
-    const v1::CellAccounts& a = cell.accounts;
-    if (a.planned() < 0 || a.available() < 0 || a.disbursed() < 0 || a.recovered() < 0) {
+    const Totals& t = cell.totals;
+    const Accounts& a = cell.accounts;
+    if (a.planned < 0 || a.available < 0 || a.disbursed < 0 || a.recovered < 0) {
       return Status(Code::kCorruption, "an account of " + key + " is below zero");
     }
-    const std::int64_t available =
-        t.received() + t.transferred_in() - t.transferred_out() - t.disbursed() + t.recovered();
-    if (a.planned() != t.planned() - t.received() || a.available() != available ||
-        a.disbursed() != t.disbursed() || a.recovered() != t.recovered()) {
+    const std::int64_t available = t.received + t.transferred_in - t.transferred_out - t.disbursed + t.recovered;
+    if (a.planned != t.planned - t.received || a.available != available || a.disbursed != t.disbursed ||
+        a.recovered != t.recovered) {
       return Status(Code::kCorruption, "the accounts of " + key + " disagree with its totals");
     }
     auto parts = funds_rows::SplitCellKey(key);
-    planned_by_fund[parts[0]] += t.planned();
+    planned_by_fund[parts[0]] += t.planned;
     net_by_region_program[parts[1] + "/" + parts[2]] += available;
   }
   for (const auto& [fund, allocated] : sources) {
@@ -764,6 +841,7 @@ Status LoadRows(const RowReader& rows, const std::string& prefix,
 
 Status FundsProjection::Load(const RowReader& rows) {
   State& s = *state_;
+  Status failure = Status::Ok();
   using namespace funds_rows;
   Status status = LoadRows<v1::FundDefined>(rows, FundKey(""), [&](std::string_view k, v1::FundDefined&& m) {
     s.funds.emplace(std::string(k), std::move(m));
@@ -785,12 +863,12 @@ Status FundsProjection::Load(const RowReader& rows) {
   }
   if (status.ok()) {
     status = LoadRows<v1::CellTotals>(rows, CellRowKey(""), [&](std::string_view k, v1::CellTotals&& m) {
-      s.cells[std::string(k)].totals = std::move(m);
+      s.cells[std::string(k)].totals = Totals::FromRow(m);
     });
   }
   if (status.ok()) {
     status = LoadRows<v1::CellAccounts>(rows, AccountKey(""), [&](std::string_view k, v1::CellAccounts&& m) {
-      s.cells[std::string(k)].accounts = std::move(m);
+      s.cells[std::string(k)].accounts = Accounts::FromRow(m);
     });
   }
   if (status.ok()) {
@@ -800,7 +878,7 @@ Status FundsProjection::Load(const RowReader& rows) {
   }
   if (status.ok()) {
     status = LoadRows<v1::CellTotals>(rows, MonthKey(""), [&](std::string_view k, v1::CellTotals&& m) {
-      s.months.emplace(std::string(k), std::move(m));
+      s.months[std::string(k)].totals = Totals::FromRow(m);
     });
   }
   if (status.ok()) {
@@ -810,7 +888,12 @@ Status FundsProjection::Load(const RowReader& rows) {
   }
   if (status.ok()) {
     status = LoadRows<v1::DisbursementRow>(rows, DisbursementKey(""), [&](std::string_view k, v1::DisbursementRow&& m) {
-      s.disbursements.emplace(std::string(k), std::move(m));
+      auto cell = s.cells.find(CellKey(m.fund_code(), m.region_code(), m.program_code()));
+      if (cell == s.cells.end()) {
+        failure = Status(Code::kCorruption, "disbursement row " + std::string(k) + " names a cell with no row");
+        return;
+      }
+      s.disbursements[std::string(k)] = Paid{m.index(), &cell->first, m.amount(), m.recovered(), m.payee()};
     });
   }
   if (status.ok()) {
@@ -833,6 +916,7 @@ Status FundsProjection::Load(const RowReader& rows) {
     }
   }
   if (!status.ok()) return status;
+  if (!failure.ok()) return failure;
   return s.CheckInvariants();
 }
 
