@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include <rocksdb/cache.h>
+#include <rocksdb/memtablerep.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/write_buffer_manager.h>
 #include <rocksdb/slice_transform.h>
@@ -90,6 +91,8 @@ Result<RocksHandles> OpenRocks(const std::string& path, OpenMode mode) {
   options.create_missing_column_families = mode == OpenMode::kCreate;
   options.paranoid_checks = true;
   options.max_background_jobs = 2;
+  // The vector memtable of a rebuild takes one writer at a time.
+  options.allow_concurrent_memtable_write = mode != OpenMode::kRebuild;
   // Bounded memory (ledger/constants.h): one memtable budget and one block cache per open store.
   auto cache = rocksdb::NewLRUCache(constants::block_cache_bytes);
   options.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(constants::memtable_bytes_max);
@@ -104,6 +107,14 @@ Result<RocksHandles> OpenRocks(const std::string& path, OpenMode mode) {
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (std::string_view name : names) {
     families.emplace_back(std::string(name), FamilyOptions(name, cache));
+    if (mode == OpenMode::kRebuild && (name == format::kActorsFamily || name == format::kProjectionsFamily)) {
+      // A rebuild only writes these families until it flushes them: an unsorted vector memtable
+      // appends each row in O(1) and sorts once at flush, where a skip list pays a search per row.
+      families.back().options.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();
+      // Compacting while the rows pour in would rewrite them repeatedly; the ledger compacts
+      // them after it reopens.
+      families.back().options.disable_auto_compactions = true;
+    }
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
@@ -133,6 +144,18 @@ Result<RocksHandles> OpenRocks(const std::string& path, OpenMode mode) {
   result.actors = handles[4];
   result.projections = handles[5];
   return result;
+}
+
+Status RecreateFamily(RocksHandles* rocks, rocksdb::ColumnFamilyHandle** family) {
+  const std::string name = (*family)->GetName();
+  rocksdb::ColumnFamilyDescriptor descriptor;
+  rocksdb::Status status = (*family)->GetDescriptor(&descriptor);
+  if (status.ok()) status = rocks->db->DropColumnFamily(*family);
+  if (status.ok()) status = rocks->db->DestroyColumnFamilyHandle(*family);
+  if (!status.ok()) return FromRocks(status, "dropping the " + name + " family");
+  *family = nullptr;
+  status = rocks->db->CreateColumnFamily(descriptor.options, name, family);
+  return FromRocks(status, "creating the " + name + " family");
 }
 
 void BatchRows::Put(std::string_view key, std::string_view value) {

@@ -37,9 +37,15 @@ struct RocksHandles {
 // kSecondary reads a database another process (or this one) may be writing: RocksDB's
 // secondary instance, which sees a consistent state as of its open. A plain read-only open of a
 // live database can fail or see a half-replayed WAL, so readers never use one.
-enum class OpenMode { kCreate, kReadWrite, kSecondary };
+// kRebuild is kReadWrite tuned for `ledgerctl rebuild`, which bulk-writes the projection
+// families and reads them only after flushing them.
+enum class OpenMode { kCreate, kReadWrite, kSecondary, kRebuild };
 
 Result<RocksHandles> OpenRocks(const std::string& path, OpenMode mode);
+
+// Drops `family` with all its rows and creates it again, empty, with the same options
+// (a rebuild's way to discard projections without compacting their tombstones).
+Status RecreateFamily(RocksHandles* rocks, rocksdb::ColumnFamilyHandle** family);
 
 // A projection's rows in one column family, written into a WriteBatch.
 class BatchRows final : public RowWriter {
