@@ -300,7 +300,10 @@ const std::vector<Command>& Commands() {
        "(FILE, default DIR/log.pub: keep your own copy). Exits 1 naming the first bad index.\n",
        Verify},
       {"demo", "build a demo ledger with keys in DIR/keys",
-       "usage: ledgerctl demo --data DIR\n\nCreates a fresh demo ledger for Bayannur with its actors and a few signed events.\n",
+       "usage: ledgerctl demo --data DIR\n\nCreates a fresh demo ledger for Bayannur: a year (2025) of funds, budget plans,\n"
+       "arrivals, about 100,000 disbursements by roster, reversals and a program transfer, with the\n"
+       "actors' keys in DIR/keys and the people's personal data in the vault. Takes some seconds;\n"
+       "docs/demo.md describes the year.\n",
        Demo},
       {"rebuild", "discard the stored projections and rebuild them from the log",
        "usage: ledgerctl rebuild --data DIR\n\n"

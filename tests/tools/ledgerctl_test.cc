@@ -287,16 +287,7 @@ TEST_F(LedgerctlTest, VerifyOfAMissingLedgerIsAnIoError) {
   EXPECT_EQ(run.err.rfind("error: not_found: ", 0), 0u) << run.err;
 }
 
-// --- demo -----------------------------------------------------------------------------------
-
-TEST_F(LedgerctlTest, DemoBuildsALedgerThatVerifies) {
-  Finished demo = Run({"demo", "--data", Data()});
-  ASSERT_EQ(demo.exit_code, kExitOk) << demo.out << demo.err;
-  Finished verify = Run({"verify", "--data", Data()});
-  EXPECT_EQ(verify.exit_code, kExitOk) << verify.out << verify.err;
-  // Genesis, 5 registrations, 2 documents, a roster of 12 and a revocation.
-  EXPECT_EQ(verify.out.rfind("ok: 21 entries verified\nroot: ", 0), 0u) << verify.out;
-}
+// --- demo: tests/tools/demo_test.cc checks the demo ledger (it takes seconds to build) ----------
 
 // --- the command line -----------------------------------------------------------------------
 
