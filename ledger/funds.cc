@@ -505,6 +505,10 @@ Status FundsProjection::State::ApplyArrival(const v1::FundsReceived& arrival, st
   if (Status s = CheckAmount("arrived amount", arrival.amount_fen()); !s.ok()) return s;
   if (Status s = CheckDate("arrival value date", arrival.value_date()); !s.ok()) return s;
   if (Status s = CheckText("voucher number", arrival.voucher_number(), false); !s.ok()) return s;
+  if (arrival.value_date() < plan.document_date()) {  // Dates YYYY-MM-DD sort as text.
+    return Invalid("money cannot arrive (" + arrival.value_date() + ") before its budget document is issued (" +
+                   plan.document_date() + ")");
+  }
   const std::int64_t outstanding = plan.planned() - plan.received();
   if (arrival.amount_fen() > outstanding) {
     return Status(Code::kOverdraft, "plan '" + arrival.plan_event_id() + "' has " + FormatYuan(outstanding) +

@@ -9,7 +9,10 @@ namespace ledger {
 
 struct LogReader::Rocks {
   internal::RocksHandles handles;
+  std::unique_ptr<internal::FamilyRows> projection_rows;
 };
+
+const RowReader& LogReader::projection_rows() const { return *rocks_->projection_rows; }
 
 LogReader::~LogReader() = default;
 
@@ -20,6 +23,7 @@ Result<std::unique_ptr<LogReader>> LogReader::Open(const std::string& data_dir) 
   reader->rocks_ = std::make_unique<Rocks>();
   reader->rocks_->handles = std::move(*handles);
   auto& h = reader->rocks_->handles;
+  reader->rocks_->projection_rows = std::make_unique<internal::FamilyRows>(h.db.get(), h.projections);
   Status status = internal::FromRocks(
       h.db->Get(rocksdb::ReadOptions(), h.meta, std::string(format::kMetaOrigin), &reader->origin_),
       "reading origin");

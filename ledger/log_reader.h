@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "ledger/projection.h"
 #include "ledger/status.h"
 
 namespace ledger {
@@ -37,6 +38,9 @@ class LogReader {
   std::optional<std::string> RecordedLeafHash(std::uint64_t index) const;
   // One past the largest stored entry key (0 if none).
   Result<std::uint64_t> EndIndex() const;
+  // The stored rows of the domain projections (ledger/funds_query.h reads them), as of the
+  // reader's open. Derived data: `ledgerctl verify` checks them against a replay of the log.
+  const RowReader& projection_rows() const;
 
  private:
   struct Rocks;

@@ -7,6 +7,7 @@
 
 #include "ledger/funds.h"
 #include "ledger/funds_query.h"
+#include "ledger/log_reader.h"
 #include "tests/fund_events.h"
 #include "tests/test_ledger.h"
 
@@ -93,6 +94,22 @@ TEST_F(FundsTest, ArrivalBeyondThePlanIsRefused) {
   ledger::Status status = Refused(Arrival("arrival-2", "plan-1", 1'000'001));
   EXPECT_EQ(status.code(), Code::kOverdraft);
   EXPECT_EQ(status.message(), "plan 'plan-1' has 10,000.00 yuan still to arrive, the arrival is 10,000.01");
+}
+
+TEST_F(FundsTest, MoneyCannotArriveBeforeItsBudgetDocument) {
+  Ok(Plan("plan-1", 10'000'000));
+  ledger::Status status = Refused(Arrival("arrival-1", "plan-1", 100, "2025-01-09"));
+  EXPECT_EQ(status.code(), Code::kInvalidEvent);
+  EXPECT_EQ(status.message(), "money cannot arrive (2025-01-09) before its budget document is issued (2025-01-10)");
+}
+
+TEST_F(FundsTest, AReaderBesideTheRunningLedgerSeesTheBalance) {
+  Fund60k();
+  auto reader = ledger::LogReader::Open(ledger_.dir());
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  auto balance = ledger::QueryBalance((*reader)->projection_rows(), {"", kWuyuan, ""});
+  ASSERT_TRUE(balance.ok()) << balance.status().ToString();
+  EXPECT_EQ(balance->received, 6'000'000);
 }
 
 TEST_F(FundsTest, ArrivalAgainstAnUnknownPlanIsRefused) {
