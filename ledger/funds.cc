@@ -166,6 +166,18 @@ struct Totals {
   std::int64_t planned = 0, received = 0, disbursed = 0, recovered = 0, transferred_in = 0,
                transferred_out = 0;
   std::uint64_t events = 0;
+  std::uint64_t cells = 0;  // Rollups only.
+
+  // Adds (now - before), field by field.
+  void AddDifference(const Totals& now, const Totals& before) {
+    planned += now.planned - before.planned;
+    received += now.received - before.received;
+    disbursed += now.disbursed - before.disbursed;
+    recovered += now.recovered - before.recovered;
+    transferred_in += now.transferred_in - before.transferred_in;
+    transferred_out += now.transferred_out - before.transferred_out;
+    events += now.events - before.events;
+  }
 
   v1::CellTotals ToRow() const {
     v1::CellTotals row;
@@ -176,11 +188,12 @@ struct Totals {
     row.set_transferred_in(transferred_in);
     row.set_transferred_out(transferred_out);
     row.set_events(events);
+    row.set_cells(cells);
     return row;
   }
   static Totals FromRow(const v1::CellTotals& row) {
     return {row.planned(), row.received(), row.disbursed(), row.recovered(), row.transferred_in(),
-            row.transferred_out(), row.events()};
+            row.transferred_out(), row.events(), row.cells()};
   }
 };
 
@@ -205,6 +218,9 @@ struct Cell {
   Totals totals;
   Accounts accounts;
   bool dirty = false;  // Touched in the batch being built: its current rows are rewritten.
+  // The totals its rollups include: those of the last batch end (rollups add the difference).
+  Totals rolled_up;
+  bool in_rollups = false;
 };
 
 struct Month {
@@ -236,6 +252,7 @@ struct FundsProjection::State {
   v1::BookRow book;
   bool book_dirty = false;
   std::map<std::string, Month> months;
+  std::map<std::string, Totals> rollups;  // Key: RollupKey suffix; written at batch end.
 
   // What later events cite.
   std::unordered_map<std::string, v1::PlanRow> plans;
@@ -734,13 +751,30 @@ Status FundsProjection::State::ApplyPerson(const v1::PersonRegistered& person, s
 Status FundsProjection::EndBatch(RowWriter* rows) {
   State& s = *state_;
   if (Status status = s.CheckInvariants(); !status.ok()) return status;
+  std::set<std::string> dirty_rollups;
   for (const std::string& key : s.dirty_cells) {
     auto it = s.cells.find(key);
     if (it == s.cells.end()) continue;  // Created by an event that was rolled back.
-    it->second.dirty = false;
+    Cell& cell = it->second;
+    cell.dirty = false;
+    // The eight rollups the cell belongs to take its change since the last batch end.
+    const auto parts = funds_rows::SplitCellKey(key);
+    for (int mask = 0; mask < 8; ++mask) {
+      std::string rollup = funds_rows::RollupKey(mask & 1 ? parts[0] : "", mask & 2 ? parts[1] : "",
+                                                 mask & 4 ? parts[2] : "");
+      Totals& sum = s.rollups[rollup];
+      sum.AddDifference(cell.totals, cell.rolled_up);
+      if (!cell.in_rollups) ++sum.cells;
+      dirty_rollups.insert(std::move(rollup));
+    }
+    cell.rolled_up = cell.totals;
+    cell.in_rollups = true;
     if (rows == nullptr) continue;
-    rows->Put(funds_rows::CellRowKey(key), it->second.totals.ToRow().SerializeAsString());
-    rows->Put(funds_rows::AccountKey(key), it->second.accounts.ToRow().SerializeAsString());
+    rows->Put(funds_rows::CellRowKey(key), cell.totals.ToRow().SerializeAsString());
+    rows->Put(funds_rows::AccountKey(key), cell.accounts.ToRow().SerializeAsString());
+  }
+  if (rows != nullptr) {
+    for (const std::string& key : dirty_rollups) rows->Put(key, s.rollups[key].ToRow().SerializeAsString());
   }
   for (const std::string& fund : s.dirty_sources) {
     auto it = s.sources.find(fund);
@@ -867,7 +901,16 @@ Status FundsProjection::Load(const RowReader& rows) {
   }
   if (status.ok()) {
     status = LoadRows<v1::CellTotals>(rows, CellRowKey(""), [&](std::string_view k, v1::CellTotals&& m) {
-      s.cells[std::string(k)].totals = Totals::FromRow(m);
+      Cell& cell = s.cells[std::string(k)];
+      cell.totals = Totals::FromRow(m);
+      cell.rolled_up = cell.totals;
+      cell.in_rollups = true;
+    });
+  }
+  if (status.ok()) {
+    const std::string prefix = RollupPrefix();
+    status = LoadRows<v1::CellTotals>(rows, prefix, [&](std::string_view k, v1::CellTotals&& m) {
+      s.rollups[prefix + std::string(k)] = Totals::FromRow(m);
     });
   }
   if (status.ok()) {

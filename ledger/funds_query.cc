@@ -52,15 +52,29 @@ Result<std::vector<Message>> ListRows(const RowReader& rows, const std::string& 
 
 Result<Balance> QueryBalance(const RowReader& rows, const CellFilter& filter,
                              std::optional<std::uint64_t> tree_size) {
+  if (!tree_size) {  // The head: one rollup row.
+    const std::string key = funds_rows::RollupKey(filter.fund, filter.region, filter.program);
+    auto bytes = rows.Get(key);
+    if (!bytes.ok()) {
+      if (bytes.status().code() == Code::kNotFound) return Balance{};
+      return bytes.status();
+    }
+    v1::CellTotals totals;
+    if (!totals.ParseFromString(*bytes)) return Undecodable(key);
+    Balance balance;
+    Add(totals, &balance);
+    balance.cells = totals.cells();
+    return balance;
+  }
   // Cells sort by fund first: a fund narrows the scan to its own cells.
   const std::string prefix = funds_rows::CellRowKey(filter.fund.empty() ? "" : filter.fund + "/");
   Balance balance;
   Status failure = Status::Ok();
-  Status scan = rows.Scan(prefix, funds_rows::PrefixEnd(prefix), [&](std::string_view key, std::string_view value) {
+  Status scan = rows.Scan(prefix, funds_rows::PrefixEnd(prefix), [&](std::string_view key, std::string_view) {
     std::string_view cell = key.substr(funds_rows::CellRowKey("").size());
     if (!Matches(filter, funds_rows::SplitCellKey(cell))) return true;
     v1::CellTotals totals;
-    if (tree_size) {
+    {
       // The cell's totals after its last money event before entry `tree_size`.
       const std::string from = funds_rows::CellAtPrefix(cell);
       auto last = rows.Last(from, from + format::EncodeIndex(*tree_size));
@@ -69,14 +83,10 @@ Result<Balance> QueryBalance(const RowReader& rows, const CellFilter& filter,
         failure = last.status();
         return false;
       }
-      value = last->second;
-      if (!totals.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      if (!totals.ParseFromString(last->second)) {
         failure = Undecodable(last->first);
         return false;
       }
-    } else if (!totals.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      failure = Undecodable(key);
-      return false;
     }
     Add(totals, &balance);
     return true;

@@ -46,6 +46,13 @@ inline std::string RateKey(std::string_view parameter, std::string_view date) {
 inline std::string CellRowKey(std::string_view cell) { return Join("funds/cell/", cell); }
 inline std::string AccountKey(std::string_view cell) { return Join("funds/account/", cell); }
 inline std::string SourceKey(std::string_view fund) { return Join("funds/source/", fund); }
+// The sum of every cell matching a filter, one row per combination of fund, region and program
+// with '*' for "any" (so a balance at the head is one read).
+inline std::string RollupPrefix() { return "funds/sum/"; }
+inline std::string RollupKey(std::string_view fund, std::string_view region, std::string_view program) {
+  return Join(RollupPrefix(), CellKey(fund.empty() ? "*" : fund, region.empty() ? "*" : region,
+                                    program.empty() ? "*" : program));
+}
 // A cell's totals after the entry at `index` (one row per money event that touched it).
 inline std::string CellAtPrefix(std::string_view cell) { return Join(Join("funds/cell-at/", cell), "/"); }
 inline std::string CellAtKey(std::string_view cell, std::uint64_t index) {

@@ -261,6 +261,26 @@ TEST_F(FundsTest, BalancesCombineFundsRegionsAndPrograms) {
   EXPECT_EQ(Balance({"other-fund", "", ""}).cells, 0u);
 }
 
+TEST_F(FundsTest, TheHeadRollupEqualsTheSumOfItsCells) {
+  Fund60k();
+  Ok(Plan("plan-2", 2'000, kWuyuan, "R3"));
+  Ok(PayUnit("pay-1", 1'000));
+  ASSERT_TRUE(ledger_.Append(Plan("plan-3", 4'000, kLinhe, "R3"), city_).ok());
+  ASSERT_FALSE(ledger_.Append(PayUnit("pay-2", 1, "R3", kLinhe), city_).ok());  // Rolled back.
+  const std::uint64_t size = ledger_.store().size();
+  for (const ledger::CellFilter& filter : std::vector<ledger::CellFilter>{
+           {}, {"", kWuyuan, ""}, {"", "", "R3"}, {kFund, "", ""}, {kFund, kLinhe, "R3"}, {"", kLinhe, "R4"}}) {
+    ledger::Balance head = Balance(filter);
+    ledger::Balance summed = Balance(filter, size);
+    EXPECT_EQ(head.planned, summed.planned);
+    EXPECT_EQ(head.received, summed.received);
+    EXPECT_EQ(head.disbursed, summed.disbursed);
+    EXPECT_EQ(head.cells, summed.cells);
+  }
+  EXPECT_EQ(Balance().cells, 3u);
+  EXPECT_EQ(Balance().planned, 10'006'000);
+}
+
 TEST_F(FundsTest, PlansReportHowTheirMoneyArrived) {
   Ok(Plan("plan-1", 10'000'000));
   Ok(Arrival("arrival-1", "plan-1", 4'000'000, "2025-01-20"));
