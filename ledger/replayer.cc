@@ -51,22 +51,17 @@ Result<crypto::Hash> ProjectionDigest(const RowReader& actors, const RowReader& 
   return hash.Finish();
 }
 
-Result<CheckedEvent> DecodeStoredEvent(std::string_view entry_bytes, std::uint64_t* index) {
-  v1::LogEntry entry;
-  if (!entry.ParseFromArray(entry_bytes.data(), static_cast<int>(entry_bytes.size()))) {
+Status DecodeStoredEvent(std::string_view entry_bytes, v1::LogEntry* entry, CheckedEvent* out) {
+  if (!entry->ParseFromArray(entry_bytes.data(), static_cast<int>(entry_bytes.size()))) {
     return Status(Code::kCorruption, "entry does not decode");
   }
-  *index = entry.index();
-  CheckedEvent out;
-  v1::SignedEvent* envelope = entry.mutable_signed_event();
-  auto key = crypto::PublicKeyFromBytes(envelope->public_key());
-  if (!key) return Status(Code::kCorruption, "entry " + std::to_string(entry.index()) + ": public key is not 32 bytes");
-  out.signer = *key;
-  out.event_bytes = std::move(*envelope->mutable_event());
-  if (!out.event.ParseFromString(out.event_bytes)) {
-    return Status(Code::kCorruption, "entry " + std::to_string(entry.index()) + ": event does not decode");
-  }
-  return out;
+  const v1::SignedEvent& envelope = entry->signed_event();
+  auto key = crypto::PublicKeyFromBytes(envelope.public_key());
+  if (!key) return Status(Code::kCorruption, "public key is not 32 bytes");
+  out->signer = *key;
+  out->event_bytes = envelope.event();
+  if (!out->event.ParseFromString(out->event_bytes)) return Status(Code::kCorruption, "event does not decode");
+  return Status::Ok();
 }
 
 class Replayer::Impl {
@@ -193,14 +188,16 @@ Result<RebuildReport> RebuildProjections(const std::string& data_dir,
   // allocator's cross-thread frees cost more than the overlap saved).
   std::unique_ptr<rocksdb::Iterator> it(h.db->NewIterator(rocksdb::ReadOptions(), h.entries));
   std::uint64_t next = 0;
+  v1::LogEntry entry;
+  CheckedEvent event;
   for (it->SeekToFirst(); it->Valid() && next < report.entries; it->Next(), ++next) {
-    std::uint64_t index = 0;
-    auto event = DecodeStoredEvent(it->value().ToStringView(), &index);
-    if (!event.ok()) return Status(Code::kCorruption, "entry " + std::to_string(next) + ": " + event.status().message());
+    status = DecodeStoredEvent(it->value().ToStringView(), &entry, &event);
+    if (!status.ok()) return Status(Code::kCorruption, "entry " + std::to_string(next) + ": " + status.message());
+    const std::uint64_t index = entry.index();
     if (index != next) {
       return Status(Code::kCorruption, "entry stored at " + std::to_string(next) + " says it is " + std::to_string(index));
     }
-    status = replay.Apply(*event, index);
+    status = replay.Apply(event, index);
     if (!status.ok()) {
       return Status(Code::kCorruption, "entry " + std::to_string(index) + " breaks a rule on replay: " +
                                            status.ToString() + " (run ledgerctl verify)");

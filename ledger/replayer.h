@@ -66,7 +66,8 @@ Result<RebuildReport> RebuildProjections(
 // Digest of the projections stored in `data_dir`, read beside a running ledgerd.
 Result<crypto::Hash> StoredProjectionDigest(const std::string& data_dir);
 
-// Decodes a stored entry's event without checking its signature (rebuild trusts the log).
-Result<CheckedEvent> DecodeStoredEvent(std::string_view entry_bytes, std::uint64_t* index);
+// Decodes a stored entry's event into `out` without checking its signature (rebuild trusts the
+// log). `scratch` and `out` are reused from entry to entry, so their buffers are too.
+Status DecodeStoredEvent(std::string_view entry_bytes, v1::LogEntry* scratch, CheckedEvent* out);
 
 }  // namespace ledger
