@@ -48,6 +48,8 @@ inline constexpr std::size_t verify_window_entries = 16'384;
 // probe of every append), so memory stays flat however long the log grows.
 inline constexpr std::size_t memtable_bytes_max = 192 << 20;
 inline constexpr std::size_t block_cache_bytes = 64 << 20;
+// The block cache in 2^1 shards of 32 MiB: a shard must hold the largest filter or index block.
+inline constexpr int block_cache_shard_bits = 1;
 // Memtable size per column family before it is flushed (entries are the bulk of the bytes).
 inline constexpr std::size_t entries_memtable_bytes = 64 << 20;
 inline constexpr std::size_t other_memtable_bytes = 16 << 20;

@@ -103,12 +103,23 @@ class Replayer::Impl {
                             internal::FamilyRows(rocks_.db.get(), rocks_.projections));
   }
 
-  // Makes unsynced rows durable: the WAL was skipped, so flush the memtables.
+  // Makes unsynced rows durable (the WAL was skipped, so the memtables are flushed), then
+  // compacts them: the rebuild wrote them with compactions off, and queries should not meet
+  // dozens of overlapping files.
   Status Persist() {
     rocksdb::FlushOptions flush;
     flush.wait = true;
-    return internal::FromRocks(rocks_.db->Flush(flush, {rocks_.actors, rocks_.projections}),
-                               "flushing projection rows");
+    Status status = internal::FromRocks(rocks_.db->Flush(flush, {rocks_.actors, rocks_.projections}),
+                                        "flushing projection rows");
+    rocksdb::CompactRangeOptions compact;
+    compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+    for (auto* family : {rocks_.actors, rocks_.projections}) {
+      if (status.ok()) {
+        status = internal::FromRocks(rocks_.db->CompactRange(compact, family, nullptr, nullptr),
+                                     "compacting projection rows");
+      }
+    }
+    return status;
   }
 
   internal::RocksHandles& rocks() { return rocks_; }
