@@ -6,6 +6,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <thread>
 #include <vector>
 
@@ -20,66 +22,84 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-constexpr auto kIoTimeout = std::chrono::seconds(30);
-constexpr std::size_t kRequestBodyMax = 64 * 1024;
+// A whole request must arrive within this time (a client sending one byte a second is cut off),
+// and a response be taken within it.
+constexpr auto kIoTimeout = std::chrono::seconds(ledger::constants::http_io_timeout_seconds);
 
-http::response<http::string_body> Respond(const http::request<http::string_body>& request,
-                                          ledger::EventStore* store) {
-  http::response<http::string_body> response{http::status::ok, request.version()};
-  response.set(http::field::server, "ledgerd");
-  response.set(http::field::content_type, "text/plain; charset=utf-8");
-  response.keep_alive(request.keep_alive());
-  const std::string target(request.target());
-  if (request.method() != http::verb::get) {
-    response.result(http::status::method_not_allowed);
-    response.body() = "only GET is served here\n";
-  } else if (target == "/healthz") {
-    response.body() = "ok\n";
-  } else if (target == "/checkpoint") {
-    response.body() = store->checkpoint();
-  } else if (target == "/v1/log-key") {
-    response.body() = crypto::FormatVerifierKey(store->log_key().name, store->log_key().key) + "\n";
-  } else {
-    response.result(http::status::not_found);
-    response.body() = "not found\n";
-  }
-  response.prepare_payload();
-  return response;
-}
-
-// One connection: read a request, answer it, repeat while keep-alive.
+// One connection: read a request, answer it, repeat while keep-alive. One request at a time per
+// connection (pipelined requests wait in the socket buffer), so queues stay bounded by the
+// number of connections.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, ledger::EventStore* store) : stream_(std::move(socket)), store_(store) {}
+  Session(tcp::socket socket, Api* api) : stream_(std::move(socket)), api_(api) {}
   void Run() { asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); }); }
 
  private:
   void Read() {
     parser_.emplace();
-    parser_->body_limit(kRequestBodyMax);
+    parser_->body_limit(ledger::constants::http_body_bytes_max);
+    parser_->header_limit(ledger::constants::http_header_bytes_max);
     stream_.expires_after(kIoTimeout);
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
   }
+
   void OnRead(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      keep_alive_ = false;
+      return Write(Api::Problem(ledger::Status(ledger::Code::kTooLarge,
+                                               "request body is larger than " +
+                                                   std::to_string(ledger::constants::http_body_bytes_max) + " bytes")));
+    }
     if (ec) return Close();
-    response_ = Respond(parser_->get(), store_);
+    http::request<http::string_body> request = parser_->release();
+    keep_alive_ = request.keep_alive();
+    version_ = request.version();
+    HttpRequest call;
+    call.method = std::string(request.method_string());
+    call.target = std::string(request.target());
+    call.body = std::move(request.body());
+    for (const auto& field : request) {
+      std::string name(field.name_string());
+      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+      call.headers[name] = std::string(field.value());
+    }
+    stream_.expires_never();  // An append may wait for its batch; the answer comes back below.
+    api_->Handle(std::move(call), [self = shared_from_this()](HttpResponse response) {
+      asio::post(self->stream_.get_executor(),
+                 [self, response = std::move(response)]() mutable { self->Write(std::move(response)); });
+    });
+  }
+
+  void Write(HttpResponse answer) {
+    response_ = {};
+    response_.version(version_);
+    response_.result(static_cast<http::status>(answer.status));
+    response_.set(http::field::server, "ledgerd");
+    response_.set(http::field::content_type, answer.content_type);
+    for (const auto& [name, value] : answer.headers) response_.set(name, value);
+    response_.keep_alive(keep_alive_);
+    response_.body() = std::move(answer.body);
+    response_.prepare_payload();
     stream_.expires_after(kIoTimeout);
-    http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code wec, std::size_t) {
-      if (wec || !self->response_.keep_alive()) return self->Close();
+    http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec || !self->keep_alive_) return self->Close();
       self->Read();
     });
   }
+
   void Close() {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
   beast::tcp_stream stream_;
+  Api* api_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
-  ledger::EventStore* store_;
+  bool keep_alive_ = false;
+  unsigned version_ = 11;
 };
 
 }  // namespace
@@ -87,7 +107,11 @@ class Session : public std::enable_shared_from_this<Session> {
 class Server::Impl {
  public:
   Impl(ledger::EventStore* store, ServerOptions options)
-      : store_(store), options_(std::move(options)), acceptor_(asio::make_strand(io_)) {}
+      : options_(std::move(options)),
+        api_(store, options_.authenticate ? options_.authenticate : [](const HttpRequest&) -> ledger::Result<crypto::PublicKey> {
+          return ledger::Status(ledger::Code::kBadSignature, "this server accepts no signed requests");
+        }),
+        acceptor_(asio::make_strand(io_)) {}
 
   ledger::Status Start() {
     beast::error_code ec;
@@ -121,13 +145,13 @@ class Server::Impl {
   void Accept() {
     acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
       if (ec) return;  // Closed.
-      std::make_shared<Session>(std::move(socket), store_)->Run();
+      std::make_shared<Session>(std::move(socket), &api_)->Run();
       Accept();
     });
   }
 
-  ledger::EventStore* store_;
   ServerOptions options_;
+  Api api_;
   asio::io_context io_;
   tcp::acceptor acceptor_;
   std::vector<std::thread> threads_;

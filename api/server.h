@@ -1,6 +1,6 @@
-// The ledger's HTTP server (Boost.Beast). This first version serves the public, read-only
-// transparency surface: /healthz, /checkpoint and /v1/log-key. The signed REST API (issue 4)
-// grows from here.
+// The ledger's HTTP server (Boost.Beast): asynchronous connections on a pool of I/O threads,
+// each request read whole under a timeout and a body limit, then answered by api::Api
+// (api/handlers.h), whose route table says who may call what. docs/api.md.
 //
 // Server runs its own I/O threads; Start/Stop may be called from any thread.
 #pragma once
@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "api/handlers.h"
 #include "ledger/event_store.h"
 #include "ledger/status.h"
 
@@ -18,6 +19,8 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
   std::size_t threads = 0;  // 0 = one per core.
+  // Checks a signed request's headers (api/request_auth.h); unset refuses every signed route.
+  Authenticate authenticate;
 };
 
 class Server {

@@ -70,6 +70,14 @@ inline constexpr std::size_t facts_max = 32;
 // large enough that per-batch work (current totals, invariants over every cell) is noise.
 inline constexpr std::size_t rebuild_batch_entries = 65'536;
 
+// HTTP (api/): the largest request body. A roster of 10,000 typical events (under 700 bytes
+// each) is some 9 MiB once base64-encoded in its JSON body; larger bodies get 413 before they
+// are buffered.
+inline constexpr std::size_t http_body_bytes_max = 16 << 20;
+inline constexpr std::size_t http_header_bytes_max = 16 << 10;
+// A request must arrive whole, and a response be taken, within this many seconds.
+inline constexpr int http_io_timeout_seconds = 30;
+
 // Ledgerctl: largest JSON file `append` reads.
 inline constexpr std::size_t json_input_bytes_max = 4 * event_bytes_max;
 

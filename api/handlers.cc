@@ -1,0 +1,462 @@
+#include "api/handlers.h"
+
+#include <google/protobuf/util/json_util.h>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <charconv>
+#include <memory>
+
+#include "ledger/api.pb.h"
+#include "crypto/hash.h"
+#include "crypto/note.h"
+#include "ledger/actors.h"
+#include "ledger/constants.h"
+#include "ledger/funds_query.h"
+
+namespace api {
+
+namespace {
+
+using ledger::Code;
+using ledger::Status;
+namespace v1 = ledger::v1;
+namespace apiv1 = ledger::api::v1;
+
+// Who may call a route: anyone (the public transparency surface), or signed requests of the
+// listed roles.
+struct Access {
+  bool is_public = false;
+  std::vector<v1::Role> roles;
+};
+const Access kPublic{true, {}};
+const Access kAnyActor{false, {v1::ROLE_ADMIN, v1::ROLE_FINANCE_OFFICER, v1::ROLE_INSPECTOR, v1::ROLE_AUDITOR}};
+const Access kAuditors{false, {v1::ROLE_ADMIN, v1::ROLE_AUDITOR}};
+const Access kMoneyReaders{false, {v1::ROLE_ADMIN, v1::ROLE_FINANCE_OFFICER, v1::ROLE_AUDITOR}};
+const Access kWriters{false, {v1::ROLE_ADMIN, v1::ROLE_FINANCE_OFFICER, v1::ROLE_INSPECTOR}};
+
+struct Call {
+  ledger::EventStore* store;
+  const HttpRequest& request;
+  std::string path;
+  std::map<std::string, std::string> query;
+  std::string path_rest;  // After a prefix route's prefix.
+  v1::ActorRecord caller;  // Empty for public routes.
+  std::function<void(HttpResponse)> done;
+};
+
+using Handler = void (*)(Call&);
+
+struct Route {
+  const char* method;
+  const char* path;  // Exact, or a prefix when it ends with '/'.
+  Access access;
+  Handler handler;
+};
+
+HttpResponse Json(const google::protobuf::Message& message, int status = 200) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  HttpResponse response;
+  response.status = status;
+  (void)google::protobuf::util::MessageToJsonString(message, &response.body, options);
+  response.body += "\n";
+  return response;
+}
+
+HttpResponse Text(std::string body, std::string content_type = "text/plain; charset=utf-8") {
+  HttpResponse response;
+  response.content_type = std::move(content_type);
+  response.body = std::move(body);
+  return response;
+}
+
+int FromHex(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decoding of one query component ('+' is a space in forms).
+std::optional<std::string> Unescape(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%') {
+      if (i + 2 >= text.size()) return std::nullopt;
+      int hi = FromHex(text[i + 1]), lo = FromHex(text[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else {
+      out += text[i] == '+' ? ' ' : text[i];
+    }
+  }
+  return out;
+}
+
+Status ParseTarget(const std::string& target, std::string* path, std::map<std::string, std::string>* query) {
+  const std::size_t mark = target.find('?');
+  *path = target.substr(0, mark);
+  if (mark == std::string::npos) return Status::Ok();
+  std::string_view rest = std::string_view(target).substr(mark + 1);
+  while (!rest.empty()) {
+    const std::size_t amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    if (pair.empty()) continue;
+    const std::size_t eq = pair.find('=');
+    auto key = Unescape(pair.substr(0, eq));
+    auto value = Unescape(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    if (!key || !value) return Status(Code::kMalformed, "query has a bad percent escape");
+    if (!query->emplace(*key, *value).second) {
+      return Status(Code::kMalformed, "query parameter '" + *key + "' is given twice");
+    }
+  }
+  return Status::Ok();
+}
+
+Status OnlyParameters(const Call& call, std::initializer_list<const char*> allowed) {
+  for (const auto& [key, value] : call.query) {
+    if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; })) {
+      return Status(Code::kMalformed, "unknown query parameter '" + key + "'");
+    }
+  }
+  return Status::Ok();
+}
+
+std::string Param(const Call& call, const char* name) {
+  auto it = call.query.find(name);
+  return it == call.query.end() ? std::string() : it->second;
+}
+
+std::optional<std::uint64_t> ParseUint(std::string_view text) {
+  std::uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return value;
+}
+
+// A region-scoped officer or inspector reads only their region: an absent region means theirs.
+Status ScopeRegion(const Call& call, std::string* region) {
+  const std::string& scope = call.caller.actor().region_code();
+  if (scope.empty()) return Status::Ok();
+  if (region->empty()) *region = scope;
+  if (*region != scope) {
+    return Status(Code::kScopeNotAllowed, "actor '" + call.caller.actor().name() + "' reads region " + scope +
+                                              " only, not " + *region);
+  }
+  return Status::Ok();
+}
+
+void Fail(Call& call, const Status& status) { call.done(Api::Problem(status)); }
+
+// ---- Public ----
+
+void Healthz(Call& call) { call.done(Text("ok\n")); }
+void Checkpoint(Call& call) { call.done(Text(call.store->checkpoint())); }
+void LogKey(Call& call) {
+  call.done(Text(crypto::FormatVerifierKey(call.store->log_key().name, call.store->log_key().key) + "\n"));
+}
+
+// ---- Reads ----
+
+void Balance(Call& call) {
+  if (Status s = OnlyParameters(call, {"fund", "region", "program", "as_of"}); !s.ok()) return Fail(call, s);
+  ledger::CellFilter filter{Param(call, "fund"), Param(call, "region"), Param(call, "program")};
+  if (Status s = ScopeRegion(call, &filter.region); !s.ok()) return Fail(call, s);
+  std::optional<std::uint64_t> as_of;
+  const std::uint64_t size = call.store->size();
+  if (call.query.count("as_of")) {
+    as_of = ParseUint(Param(call, "as_of"));
+    if (!as_of || *as_of > size) {
+      return Fail(call, Status(Code::kMalformed, "as_of must be a tree size from 0 to " + std::to_string(size)));
+    }
+  }
+  auto balance = ledger::QueryBalance(call.store->projection_rows(), filter, as_of);
+  if (!balance.ok()) return Fail(call, balance.status());
+  apiv1::Balance out;
+  out.set_fund(filter.fund);
+  out.set_region(filter.region);
+  out.set_program(filter.program);
+  if (as_of) out.set_as_of_size(*as_of);
+  out.set_planned(balance->planned);
+  out.set_received(balance->received);
+  out.set_disbursed(balance->disbursed);
+  out.set_recovered(balance->recovered);
+  out.set_transferred_in(balance->transferred_in);
+  out.set_transferred_out(balance->transferred_out);
+  out.set_available(balance->available());
+  out.set_outstanding(balance->outstanding());
+  out.set_cells(balance->cells);
+  out.set_log_size(size);
+  call.done(Json(out));
+}
+
+void Plans(Call& call) {
+  if (Status s = OnlyParameters(call, {"fund", "region", "program"}); !s.ok()) return Fail(call, s);
+  ledger::CellFilter filter{Param(call, "fund"), Param(call, "region"), Param(call, "program")};
+  if (Status s = ScopeRegion(call, &filter.region); !s.ok()) return Fail(call, s);
+  auto plans = ledger::QueryPlans(call.store->projection_rows(), filter);
+  if (!plans.ok()) return Fail(call, plans.status());
+  apiv1::Plans out;
+  for (const ledger::PlanArrival& plan : *plans) {
+    apiv1::Plan* p = out.add_plans();
+    p->set_plan_event_id(plan.plan_event_id);
+    *p->mutable_plan() = plan.plan;
+    p->set_full(plan.full());
+    if (auto days = plan.days_to_full()) p->set_days_to_full(*days);
+  }
+  call.done(Json(out));
+}
+
+template <typename List, typename Item>
+void ListInto(Call& call, const ledger::Result<std::vector<Item>>& items,
+              google::protobuf::RepeatedPtrField<Item>* (List::*field)(), List& out) {
+  if (!items.ok()) return Fail(call, items.status());
+  for (const Item& item : *items) *(out.*field)()->Add() = item;
+  call.done(Json(out));
+}
+
+void FundsList(Call& call) {
+  if (Status s = OnlyParameters(call, {}); !s.ok()) return Fail(call, s);
+  apiv1::Funds out;
+  ListInto(call, ledger::ListFunds(call.store->projection_rows()), &apiv1::Funds::mutable_funds, out);
+}
+void ProgramsList(Call& call) {
+  if (Status s = OnlyParameters(call, {}); !s.ok()) return Fail(call, s);
+  apiv1::Programs out;
+  ListInto(call, ledger::ListPrograms(call.store->projection_rows()), &apiv1::Programs::mutable_programs, out);
+}
+void RegionsList(Call& call) {
+  if (Status s = OnlyParameters(call, {}); !s.ok()) return Fail(call, s);
+  apiv1::Regions out;
+  ListInto(call, ledger::ListRegions(call.store->projection_rows()), &apiv1::Regions::mutable_regions, out);
+}
+void RatesList(Call& call) {
+  if (Status s = OnlyParameters(call, {"parameter"}); !s.ok()) return Fail(call, s);
+  apiv1::Rates out;
+  ListInto(call, ledger::ListRates(call.store->projection_rows(), Param(call, "parameter")),
+           &apiv1::Rates::mutable_rates, out);
+}
+void ActorsList(Call& call) {
+  if (Status s = OnlyParameters(call, {}); !s.ok()) return Fail(call, s);
+  apiv1::Actors out;
+  for (const v1::ActorRecord& record : call.store->Actors()) *out.add_actors() = record;
+  call.done(Json(out));
+}
+
+void PayeeHistoryOf(Call& call) {
+  // /v1/payees/<payee>/history
+  const std::string suffix = "/history";
+  if (call.path_rest.size() <= suffix.size() ||
+      call.path_rest.compare(call.path_rest.size() - suffix.size(), suffix.size(), suffix) != 0) {
+    return Fail(call, Status(Code::kNotFound, "no such resource: " + call.path));
+  }
+  const std::string payee = call.path_rest.substr(0, call.path_rest.size() - suffix.size());
+  auto history = ledger::QueryPayeeHistory(call.store->projection_rows(), payee);
+  if (!history.ok()) return Fail(call, history.status());
+  apiv1::PayeeHistory out;
+  out.set_payee(payee);
+  for (std::uint64_t index : *history) out.add_indexes(index);
+  call.done(Json(out));
+}
+
+void EntryAt(Call& call) {
+  auto index = ParseUint(call.path_rest);
+  if (!index) return Fail(call, Status(Code::kMalformed, "entry index must be a decimal integer"));
+  auto bytes = call.store->ReadEntry(*index);
+  if (!bytes.ok()) return Fail(call, bytes.status());
+  v1::LogEntry entry;
+  apiv1::Entry out;
+  if (!entry.ParseFromString(*bytes) || !out.mutable_event()->ParseFromString(entry.signed_event().event())) {
+    return Fail(call, Status(Code::kCorruption, "entry " + std::to_string(*index) + " does not decode"));
+  }
+  out.set_index(*index);
+  out.set_leaf(crypto::Base64Encode(*bytes));
+  out.set_signer(crypto::Base64Encode(entry.signed_event().public_key()));
+  out.set_sequenced_ms(entry.sequenced_ms());
+  call.done(Json(out));
+}
+
+// ---- Appends ----
+
+// The one field of an append body, base64-decoded: {"<field>": "<base64>"}. Unknown fields,
+// other types and duplicate fields are refused.
+ledger::Result<std::string> ParseAppendBody(const std::string& body, std::string_view field) {
+  if (body.size() > ledger::constants::http_body_bytes_max) {
+    return Status(Code::kTooLarge, "body is larger than " + std::to_string(ledger::constants::http_body_bytes_max));
+  }
+  simdjson::ondemand::parser parser;
+  simdjson::padded_string json(body);
+  simdjson::ondemand::document doc;
+  if (parser.iterate(json).get(doc) != simdjson::SUCCESS) return Status(Code::kMalformed, "body is not JSON");
+  simdjson::ondemand::object object;
+  if (doc.get_object().get(object) != simdjson::SUCCESS) return Status(Code::kMalformed, "body is not a JSON object");
+  std::optional<std::string> value;
+  for (auto member : object) {
+    std::string_view key;
+    if (member.unescaped_key().get(key) != simdjson::SUCCESS) return Status(Code::kMalformed, "body is not valid JSON");
+    if (key != field) return Status(Code::kMalformed, "unknown field '" + std::string(key) + "'");
+    if (value) return Status(Code::kMalformed, "field '" + std::string(field) + "' is given twice");
+    std::string_view text;
+    if (member.value().get_string().get(text) != simdjson::SUCCESS) {
+      return Status(Code::kMalformed, "field '" + std::string(field) + "' must be a base64 string");
+    }
+    auto decoded = crypto::Base64Decode(text);
+    if (!decoded) return Status(Code::kMalformed, "field '" + std::string(field) + "' is not valid base64");
+    value = std::move(*decoded);
+  }
+  if (!value) return Status(Code::kMalformed, "body needs the field '" + std::string(field) + "'");
+  return std::move(*value);
+}
+
+void FillReceipt(const ledger::Receipt& receipt, apiv1::Receipt* out) {
+  out->set_index(receipt.index);
+  out->set_entry_hash(crypto::Base64Encode(crypto::AsBytes(receipt.entry_hash)));
+  out->set_duplicate(receipt.duplicate);
+}
+
+void AppendEvent(Call& call) {
+  auto signed_event = ParseAppendBody(call.request.body, "signed_event");
+  if (!signed_event.ok()) return Fail(call, signed_event.status());
+  call.store->Submit(std::move(*signed_event), [done = call.done](ledger::Result<ledger::Receipt> receipt) {
+    if (!receipt.ok()) return done(Api::Problem(receipt.status()));
+    apiv1::AppendResponse out;
+    FillReceipt(*receipt, out.mutable_receipt());
+    done(Json(out, receipt->duplicate ? 200 : 201));
+  });
+}
+
+void AppendRoster(Call& call) {
+  auto signed_roster = ParseAppendBody(call.request.body, "signed_roster");
+  if (!signed_roster.ok()) return Fail(call, signed_roster.status());
+  call.store->SubmitRoster(std::move(*signed_roster),
+                           [done = call.done](ledger::Result<std::vector<ledger::Receipt>> receipts) {
+                             if (!receipts.ok()) return done(Api::Problem(receipts.status()));
+                             apiv1::RosterResponse out;
+                             for (const auto& receipt : *receipts) FillReceipt(receipt, out.add_receipts());
+                             done(Json(out, !receipts->empty() && receipts->front().duplicate ? 200 : 201));
+                           });
+}
+
+const std::vector<Route>& Routes() {
+  static const std::vector<Route> routes = {
+      {"GET", "/healthz", kPublic, Healthz},
+      {"GET", "/readyz", kPublic, Healthz},
+      {"GET", "/checkpoint", kPublic, Checkpoint},
+      {"GET", "/v1/log-key", kPublic, LogKey},
+      {"GET", "/v1/balances", kMoneyReaders, Balance},
+      {"GET", "/v1/plans", kMoneyReaders, Plans},
+      {"GET", "/v1/funds", kAnyActor, FundsList},
+      {"GET", "/v1/programs", kAnyActor, ProgramsList},
+      {"GET", "/v1/regions", kAnyActor, RegionsList},
+      {"GET", "/v1/rates", kAnyActor, RatesList},
+      {"GET", "/v1/actors", kAuditors, ActorsList},
+      {"GET", "/v1/payees/", kMoneyReaders, PayeeHistoryOf},
+      {"GET", "/v1/entries/", kAuditors, EntryAt},
+      {"POST", "/v1/events", kWriters, AppendEvent},
+      {"POST", "/v1/rosters", kWriters, AppendRoster},
+  };
+  return routes;
+}
+
+}  // namespace
+
+Api::Api(ledger::EventStore* store, Authenticate authenticate)
+    : store_(store), authenticate_(std::move(authenticate)) {}
+
+int Api::HttpStatus(Code code) {
+  switch (code) {
+    case Code::kOk: return 200;
+    case Code::kNotFound: return 404;
+    case Code::kMalformed:
+    case Code::kInvalidArgument: return 400;
+    case Code::kTooLarge: return 413;
+    case Code::kBadSignature:
+    case Code::kUnknownSigner:
+    case Code::kRevokedSigner: return 401;
+    case Code::kRoleNotAllowed:
+    case Code::kScopeNotAllowed: return 403;
+    case Code::kDuplicateId:
+    case Code::kAlreadyExists: return 409;
+    case Code::kWrongOrigin:
+    case Code::kInvalidEvent:
+    case Code::kUnknownReference:
+    case Code::kInvalidAmount:
+    case Code::kInvalidIdentifier:
+    case Code::kOverdraft: return 422;
+    case Code::kErased: return 410;
+    case Code::kBusy:
+    case Code::kUnavailable: return 503;
+    case Code::kCorruption:
+    case Code::kIOError: return 500;
+    default: return 401;  // Request-authentication codes added with the signed-request scheme.
+  }
+}
+
+HttpResponse Api::Problem(const Status& status) {
+  apiv1::Problem problem;
+  const std::string code(ledger::CodeName(status.code()));
+  problem.set_type("/problems/" + code);
+  problem.set_title(code);
+  problem.set_status(HttpStatus(status.code()));
+  problem.set_detail(status.message());
+  problem.set_code(code);
+  HttpResponse response = Json(problem, problem.status());
+  response.content_type = "application/problem+json";
+  if (status.code() == Code::kBusy) response.headers.emplace_back("Retry-After", "1");
+  return response;
+}
+
+void Api::Handle(HttpRequest request, std::function<void(HttpResponse)> done) {
+  auto request_ptr = std::make_shared<HttpRequest>(std::move(request));
+  Call call{store_, *request_ptr, {}, {}, {}, {}, [request_ptr, done = std::move(done)](HttpResponse r) { done(std::move(r)); }};
+  if (Status s = ParseTarget(request_ptr->target, &call.path, &call.query); !s.ok()) return Fail(call, s);
+  const Route* found = nullptr;
+  bool path_known = false;
+  for (const Route& route : Routes()) {
+    const std::string_view pattern = route.path;
+    const bool prefix = pattern.back() == '/';
+    const bool matches = prefix ? call.path.size() > pattern.size() && call.path.compare(0, pattern.size(), pattern) == 0
+                                : call.path == pattern;
+    if (!matches) continue;
+    path_known = true;
+    if (request_ptr->method != route.method) continue;
+    found = &route;
+    if (prefix) call.path_rest = call.path.substr(pattern.size());
+    break;
+  }
+  if (found == nullptr) {
+    HttpResponse response = Problem(Status(Code::kNotFound, path_known ? "method " + request_ptr->method +
+                                                                             " is not allowed on " + call.path
+                                                                       : "no such resource: " + call.path));
+    if (path_known) response.status = 405;
+    return call.done(std::move(response));
+  }
+  if (!found->access.is_public) {
+    auto key = authenticate_(*request_ptr);
+    if (!key.ok()) return Fail(call, key.status());
+    const std::string key_bytes(crypto::AsBytes(*key));
+    bool known = false;
+    for (const v1::ActorRecord& record : store_->Actors()) {
+      if (record.actor().public_key() != key_bytes) continue;
+      known = true;
+      call.caller = record;
+    }
+    if (!known) return Fail(call, Status(Code::kUnknownSigner, "the request's signing key is not a registered actor"));
+    if (call.caller.has_revoked_index()) {
+      return Fail(call, Status(Code::kRevokedSigner, "actor '" + call.caller.actor().name() + "' is revoked"));
+    }
+    const auto& roles = found->access.roles;
+    if (std::find(roles.begin(), roles.end(), call.caller.actor().role()) == roles.end()) {
+      return Fail(call, Status(Code::kRoleNotAllowed, "role " + std::string(ledger::RoleName(call.caller.actor().role())) +
+                                                          " may not call " + std::string(found->method) + " " +
+                                                          found->path));
+    }
+  }
+  found->handler(call);
+}
+
+}  // namespace api
