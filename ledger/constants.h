@@ -93,4 +93,17 @@ static_assert(vault_bank_account_digits_min <= vault_bank_account_digits_max);
 // flushed at every erasure, so it never needs the ledger's large write buffers.
 inline constexpr std::size_t vault_memtable_bytes = 4 << 20;
 
+// Signed API requests (api/request_auth.h, docs/api.md). A request whose timestamp is more than
+// this from the server clock, either way, is refused: 5 minutes absorbs unsynchronised office
+// clocks and slow links, and bounds how long the server must remember a signature to refuse its
+// replay.
+inline constexpr std::int64_t request_skew_ms_max = 5 * 60 * 1000;
+// Accepted request signatures remembered to refuse replays, each until its timestamp leaves the
+// window (5 minutes after arrival for a client with a true clock, at most 10). An entry is the
+// timestamp and the SHA-256 of the signature in an ordered-set node, 80 bytes of heap: at most
+// 76 MiB. A full cache refuses requests (busy) rather than forget a signature that could still be
+// replayed; it fills only above some 3,300 accepted requests a second held for 5 minutes, far
+// beyond what the county offices send.
+inline constexpr std::size_t replay_cache_entries_max = 1'000'000;
+
 }  // namespace ledger::constants

@@ -43,6 +43,9 @@ enum class Code : unsigned char {
   kInvalidIdentifier,  // A resident ID or credit code with a wrong check character or date.
   kOverdraft,          // Asks for more money than the account holds.
   kErased,             // The person's personal data was erased (their key destroyed).
+  // Signed API requests (api/request_auth.h, docs/api.md).
+  kStaleRequest,     // The request's timestamp is more than the allowed skew from the server clock.
+  kReplayedRequest,  // The same request signature was accepted before, within the window.
 };
 
 // Stable snake_case name of a code ("bad_signature"), used on the wire and in metrics.
@@ -71,6 +74,8 @@ constexpr std::string_view CodeName(Code code) {
     case Code::kInvalidIdentifier: return "invalid_identifier";
     case Code::kOverdraft: return "overdraft";
     case Code::kErased: return "erased";
+    case Code::kStaleRequest: return "stale_request";
+    case Code::kReplayedRequest: return "replayed_request";
   }
   return "unknown";
 }
