@@ -376,7 +376,9 @@ int Api::HttpStatus(Code code) {
     case Code::kTooLarge: return 413;
     case Code::kBadSignature:
     case Code::kUnknownSigner:
-    case Code::kRevokedSigner: return 401;
+    case Code::kRevokedSigner:
+    case Code::kStaleRequest:
+    case Code::kReplayedRequest: return 401;
     case Code::kRoleNotAllowed:
     case Code::kScopeNotAllowed: return 403;
     case Code::kDuplicateId:
@@ -392,8 +394,8 @@ int Api::HttpStatus(Code code) {
     case Code::kUnavailable: return 503;
     case Code::kCorruption:
     case Code::kIOError: return 500;
-    default: return 401;  // Request-authentication codes added with the signed-request scheme.
   }
+  return 500;
 }
 
 HttpResponse Api::Problem(const Status& status) {

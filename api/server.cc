@@ -1,5 +1,7 @@
 #include "api/server.h"
 
+#include "api/request_auth.h"
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
@@ -62,7 +64,9 @@ class Session : public std::enable_shared_from_this<Session> {
     for (const auto& field : request) {
       std::string name(field.name_string());
       std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-      call.headers[name] = std::string(field.value());
+      if (!call.headers.emplace(name, std::string(field.value())).second && name.rfind("x-ledger-", 0) == 0) {
+        return Write(Api::Problem(ledger::Status(ledger::Code::kMalformed, "header " + name + " is given twice")));
+      }
     }
     stream_.expires_never();  // An append may wait for its batch; the answer comes back below.
     api_->Handle(std::move(call), [self = shared_from_this()](HttpResponse response) {
@@ -108,10 +112,36 @@ class Server::Impl {
  public:
   Impl(ledger::EventStore* store, ServerOptions options)
       : options_(std::move(options)),
-        api_(store, options_.authenticate ? options_.authenticate : [](const HttpRequest&) -> ledger::Result<crypto::PublicKey> {
-          return ledger::Status(ledger::Code::kBadSignature, "this server accepts no signed requests");
-        }),
+        authenticator_(store->origin(), ledger::constants::request_skew_ms_max,
+                       ledger::constants::replay_cache_entries_max),
+        api_(store, options_.authenticate ? options_.authenticate
+                                          : [this, store](const HttpRequest& request) { return Authenticate(store, request); }),
         acceptor_(asio::make_strand(io_)) {}
+
+  // Checks the request's signature headers; only registered, unrevoked actors' signatures are
+  // remembered in the replay cache (anyone else could fill it).
+  ledger::Result<crypto::PublicKey> Authenticate(ledger::EventStore* store, const HttpRequest& request) {
+    auto header = [&](std::string_view name) {
+      std::string lower(name);
+      std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+      auto it = request.headers.find(lower);
+      return it == request.headers.end() ? std::string() : it->second;
+    };
+    const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch()).count();
+    return authenticator_.Check(request.method, request.target, request.body, header(kKeyHeader),
+                                header(kTimestampHeader), header(kSignatureHeader), now,
+                                [store](const crypto::PublicKey& key) {
+                                  const std::string bytes(crypto::AsBytes(key));
+                                  for (const auto& record : store->Actors()) {
+                                    if (record.actor().public_key() == bytes && !record.has_revoked_index()) {
+                                      return ledger::Status::Ok();
+                                    }
+                                  }
+                                  return ledger::Status(ledger::Code::kUnknownSigner,
+                                                        "the request's signing key is not a registered, unrevoked actor");
+                                });
+  }
 
   ledger::Status Start() {
     beast::error_code ec;
@@ -151,6 +181,7 @@ class Server::Impl {
   }
 
   ServerOptions options_;
+  RequestAuthenticator authenticator_;
   Api api_;
   asio::io_context io_;
   tcp::acceptor acceptor_;

@@ -19,7 +19,8 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
   std::size_t threads = 0;  // 0 = one per core.
-  // Checks a signed request's headers (api/request_auth.h); unset refuses every signed route.
+  // Checks a signed request's headers; unset: the scheme of api/request_auth.h against the
+  // store's actors, with a replay cache.
   Authenticate authenticate;
 };
 

@@ -1,0 +1,237 @@
+// The REST API end to end: a real store, the Beast server on loopback, signed requests.
+#include <gtest/gtest.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <chrono>
+#include <thread>
+
+#include "api/request_auth.h"
+#include "api/server.h"
+#include "crypto/hash.h"
+#include "ledger/constants.h"
+#include "ledger/event_signer.h"
+#include "tests/fund_events.h"
+#include "tests/test_ledger.h"
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using namespace testing_ledger::funds;
+using testing_ledger::TestLedger;
+
+struct Answer {
+  int status = 0;
+  std::string content_type;
+  std::string body;
+};
+
+std::int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+class ApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    wuyuan_ = ledger_.Register("finance-wuyuan", ledger::v1::ROLE_FINANCE_OFFICER, kWuyuan);
+    auditor_ = ledger_.Register("auditor", ledger::v1::ROLE_AUDITOR);
+    inspector_ = ledger_.Register("inspector", ledger::v1::ROLE_INSPECTOR);
+    for (const Event& event : Reference()) ASSERT_TRUE(ledger_.Append(event, ledger_.admin()).ok());
+    for (const Event& event : {Plan("plan-1", 10'000'000), Arrival("arrival-1", "plan-1", 6'000'000)}) {
+      ASSERT_TRUE(ledger_.Append(event, wuyuan_).ok());
+    }
+    server_ = std::make_unique<api::Server>(&ledger_.store(), api::ServerOptions{"127.0.0.1", 0, 2, {}});
+    ASSERT_TRUE(server_->Start().ok());
+  }
+  void TearDown() override { server_->Stop(); }
+
+  // Sends one request on a fresh connection; signs it with `key` unless null.
+  Answer Send(const std::string& method, const std::string& target, const std::string& body = "",
+              const crypto::SecretKey* key = nullptr, std::int64_t timestamp = 0,
+              const std::string& origin = testing_ledger::kOrigin) {
+    http::request<http::string_body> request{http::string_to_verb(method), target, 11};
+    request.set(http::field::host, "127.0.0.1");
+    request.body() = body;
+    if (key != nullptr) {
+      auto signature = api::SignRequest(*key, origin, method, target, timestamp ? timestamp : NowMs(), body);
+      last_signature_ = signature;
+      request.set(std::string(api::kKeyHeader), signature.key_b64);
+      request.set(std::string(api::kTimestampHeader), signature.timestamp);
+      request.set(std::string(api::kSignatureHeader), signature.signature_b64);
+    }
+    request.prepare_payload();
+    return Exchange(request);
+  }
+
+  Answer Exchange(http::request<http::string_body>& request) {
+    asio::io_context io;
+    beast::tcp_stream stream(io);
+    stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
+    beast::error_code ec;
+    // A server may answer (413) and stop reading before the body is all sent: the write then
+    // fails, and the answer is still there to read.
+    http::write(stream, request, ec);
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64 << 20);
+    http::read(stream, buffer, parser, ec);
+    EXPECT_FALSE(ec) << ec.message();
+    auto& response = parser.get();
+    return {static_cast<int>(response.result_int()), std::string(response[http::field::content_type]),
+            response.body()};
+  }
+
+  static std::string Field(const std::string& json, const std::string& name) {
+    const std::string key = "\"" + name + "\":";
+    auto at = json.find(key);
+    if (at == std::string::npos) return "(absent)";
+    auto end = json.find_first_of(",}", at + key.size());
+    return json.substr(at + key.size(), end - at - key.size());
+  }
+
+  TestLedger ledger_;
+  crypto::SecretKey wuyuan_ = crypto::SecretKey::Generate();
+  crypto::SecretKey auditor_ = crypto::SecretKey::Generate();
+  crypto::SecretKey inspector_ = crypto::SecretKey::Generate();
+  std::unique_ptr<api::Server> server_;
+  api::RequestSignature last_signature_;
+};
+
+TEST_F(ApiTest, HealthIsPublic) {
+  Answer answer = Send("GET", "/healthz");
+  EXPECT_EQ(answer.status, 200);
+  EXPECT_EQ(answer.body, "ok\n");
+}
+
+TEST_F(ApiTest, SignedBalanceQueryAnswersInFen) {
+  Answer answer = Send("GET", "/v1/balances?region=150821&program=R4", "", &auditor_);
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(answer.content_type, "application/json");
+  EXPECT_EQ(Field(answer.body, "planned"), "\"10000000\"");
+  EXPECT_EQ(Field(answer.body, "received"), "\"6000000\"");
+  EXPECT_EQ(Field(answer.body, "available"), "\"6000000\"");
+  EXPECT_EQ(Field(answer.body, "outstanding"), "\"4000000\"");
+}
+
+TEST_F(ApiTest, UnsignedRequestIsUnauthorized) {
+  Answer answer = Send("GET", "/v1/balances");
+  EXPECT_EQ(answer.status, 401);
+  EXPECT_EQ(answer.content_type, "application/problem+json");
+  EXPECT_EQ(Field(answer.body, "code"), "\"bad_signature\"");
+}
+
+TEST_F(ApiTest, SignatureForAnotherLedgerIsUnauthorized) {
+  Answer answer = Send("GET", "/v1/balances", "", &auditor_, 0, "another-ledger");
+  EXPECT_EQ(answer.status, 401);
+  EXPECT_EQ(Field(answer.body, "code"), "\"bad_signature\"");
+}
+
+TEST_F(ApiTest, StaleRequestIsUnauthorized) {
+  Answer answer = Send("GET", "/v1/balances", "", &auditor_, NowMs() - ledger::constants::request_skew_ms_max - 60'000);
+  EXPECT_EQ(answer.status, 401);
+  EXPECT_EQ(Field(answer.body, "code"), "\"stale_request\"");
+}
+
+TEST_F(ApiTest, ReplayedRequestIsUnauthorized) {
+  ASSERT_EQ(Send("GET", "/v1/funds", "", &auditor_).status, 200);
+  http::request<http::string_body> replay{http::verb::get, "/v1/funds", 11};
+  replay.set(std::string(api::kKeyHeader), last_signature_.key_b64);
+  replay.set(std::string(api::kTimestampHeader), last_signature_.timestamp);
+  replay.set(std::string(api::kSignatureHeader), last_signature_.signature_b64);
+  replay.prepare_payload();
+  Answer answer = Exchange(replay);
+  EXPECT_EQ(answer.status, 401);
+  EXPECT_EQ(Field(answer.body, "code"), "\"replayed_request\"");
+}
+
+TEST_F(ApiTest, UnregisteredKeyIsUnauthorized) {
+  crypto::SecretKey stranger = crypto::SecretKey::Generate();
+  Answer answer = Send("GET", "/v1/funds", "", &stranger);
+  EXPECT_EQ(answer.status, 401);
+  EXPECT_EQ(Field(answer.body, "code"), "\"unknown_signer\"");
+}
+
+TEST_F(ApiTest, WrongRoleIsForbidden) {
+  Answer answer = Send("GET", "/v1/actors", "", &inspector_);
+  EXPECT_EQ(answer.status, 403);
+  EXPECT_EQ(Field(answer.body, "code"), "\"role_not_allowed\"");
+}
+
+TEST_F(ApiTest, OfficerReadsOnlyTheirRegion) {
+  EXPECT_EQ(Send("GET", "/v1/balances?region=150802", "", &wuyuan_).status, 403);
+  Answer own = Send("GET", "/v1/balances", "", &wuyuan_);
+  ASSERT_EQ(own.status, 200);
+  EXPECT_EQ(Field(own.body, "region"), "\"150821\"");
+}
+
+TEST_F(ApiTest, UnknownQueryParameterIsBadRequest) {
+  Answer answer = Send("GET", "/v1/balances?regoin=150821", "", &auditor_);
+  EXPECT_EQ(answer.status, 400);
+  EXPECT_EQ(Field(answer.body, "code"), "\"malformed\"");
+}
+
+TEST_F(ApiTest, AppendAnswersWithTheDurableReceipt) {
+  const std::string event = ledger::SignEvent(PayUnit("pay-1", 1'589'000), wuyuan_);
+  const std::string body = "{\"signed_event\":\"" + crypto::Base64Encode(event) + "\"}";
+  Answer answer = Send("POST", "/v1/events", body, &wuyuan_);
+  ASSERT_EQ(answer.status, 201) << answer.body;
+  EXPECT_EQ(Field(answer.body, "index"), "\"" + std::to_string(ledger_.store().size() - 1) + "\"");
+  EXPECT_EQ(Field(answer.body, "duplicate"), "false");
+}
+
+TEST_F(ApiTest, OverdraftIsUnprocessableAndNamesTheAmounts) {
+  const std::string event = ledger::SignEvent(PayUnit("pay-1", 6'000'001), wuyuan_);
+  const std::uint64_t size = ledger_.store().size();
+  Answer answer = Send("POST", "/v1/events", "{\"signed_event\":\"" + crypto::Base64Encode(event) + "\"}", &wuyuan_);
+  EXPECT_EQ(answer.status, 422);
+  EXPECT_EQ(Field(answer.body, "code"), "\"overdraft\"");
+  EXPECT_NE(answer.body.find("has 60,000.00 yuan available, disbursement asks 60,000.01"), std::string::npos);
+  EXPECT_EQ(ledger_.store().size(), size);
+}
+
+TEST_F(ApiTest, MalformedJsonIsBadRequest) {
+  Answer answer = Send("POST", "/v1/events", "{\"signed_event\":", &wuyuan_);
+  EXPECT_EQ(answer.status, 400);
+  EXPECT_EQ(Field(answer.body, "code"), "\"malformed\"");
+}
+
+TEST_F(ApiTest, UnknownFieldIsBadRequest) {
+  Answer answer = Send("POST", "/v1/events", "{\"signed_event\":\"AA==\",\"extra\":1}", &wuyuan_);
+  EXPECT_EQ(answer.status, 400);
+  EXPECT_NE(answer.body.find("unknown field 'extra'"), std::string::npos) << answer.body;
+}
+
+TEST_F(ApiTest, WrongTypeIsBadRequest) {
+  Answer answer = Send("POST", "/v1/events", "{\"signed_event\":42}", &wuyuan_);
+  EXPECT_EQ(answer.status, 400);
+  EXPECT_NE(answer.body.find("must be a base64 string"), std::string::npos) << answer.body;
+}
+
+TEST_F(ApiTest, BodyOverTheLimitIsTooLarge) {
+  const std::string body(ledger::constants::http_body_bytes_max + 1, 'x');
+  Answer answer = Send("POST", "/v1/events", body, &wuyuan_);
+  EXPECT_EQ(answer.status, 413);
+  EXPECT_EQ(Field(answer.body, "code"), "\"too_large\"");
+}
+
+TEST_F(ApiTest, EntryIsForAuditorsWithItsExactLeaf) {
+  Answer answer = Send("GET", "/v1/entries/0", "", &auditor_);
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  auto leaf = ledger_.store().ReadEntry(0);
+  ASSERT_TRUE(leaf.ok());
+  EXPECT_EQ(Field(answer.body, "leaf"), "\"" + crypto::Base64Encode(*leaf) + "\"");
+  EXPECT_EQ(Send("GET", "/v1/entries/0", "", &wuyuan_).status, 403);
+}
+
+TEST_F(ApiTest, UnknownPathIsNotFoundAndWrongMethodNotAllowed) {
+  EXPECT_EQ(Send("GET", "/v1/nothing", "", &auditor_).status, 404);
+  EXPECT_EQ(Send("DELETE", "/v1/balances", "", &auditor_).status, 405);
+}
+
+}  // namespace
