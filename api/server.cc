@@ -24,16 +24,15 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// A whole request must arrive within this time (a client sending one byte a second is cut off),
-// and a response be taken within it.
-constexpr auto kIoTimeout = std::chrono::seconds(ledger::constants::http_io_timeout_seconds);
-
 // One connection: read a request, answer it, repeat while keep-alive. One request at a time per
 // connection (pipelined requests wait in the socket buffer), so queues stay bounded by the
 // number of connections.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Api* api) : stream_(std::move(socket)), api_(api) {}
+  // A whole request must arrive within `timeout` (a client sending one byte a second is cut
+  // off), and a response be taken within it.
+  Session(tcp::socket socket, Api* api, std::chrono::milliseconds timeout)
+      : stream_(std::move(socket)), api_(api), timeout_(timeout) {}
   void Run() { asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); }); }
 
  private:
@@ -41,7 +40,7 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(ledger::constants::http_body_bytes_max);
     parser_->header_limit(ledger::constants::http_header_bytes_max);
-    stream_.expires_after(kIoTimeout);
+    stream_.expires_after(timeout_);
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
   }
@@ -85,7 +84,7 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.keep_alive(keep_alive_);
     response_.body() = std::move(answer.body);
     response_.prepare_payload();
-    stream_.expires_after(kIoTimeout);
+    stream_.expires_after(timeout_);
     http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec || !self->keep_alive_) return self->Close();
       self->Read();
@@ -99,6 +98,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   Api* api_;
+  std::chrono::milliseconds timeout_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
@@ -175,7 +175,7 @@ class Server::Impl {
   void Accept() {
     acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
       if (ec) return;  // Closed.
-      std::make_shared<Session>(std::move(socket), &api_)->Run();
+      std::make_shared<Session>(std::move(socket), &api_, options_.io_timeout)->Run();
       Accept();
     });
   }

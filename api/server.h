@@ -5,11 +5,13 @@
 // Server runs its own I/O threads; Start/Stop may be called from any thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 
 #include "api/handlers.h"
+#include "ledger/constants.h"
 #include "ledger/event_store.h"
 #include "ledger/status.h"
 
@@ -19,6 +21,8 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
   std::size_t threads = 0;  // 0 = one per core.
+  // A request must arrive whole, and a response be taken, within this time.
+  std::chrono::milliseconds io_timeout{ledger::constants::http_io_timeout_seconds * 1000};
   // Checks a signed request's headers; unset: the scheme of api/request_auth.h against the
   // store's actors, with a replay cache.
   Authenticate authenticate;

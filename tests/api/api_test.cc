@@ -2,10 +2,12 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -46,7 +48,11 @@ class ApiTest : public ::testing::Test {
     for (const Event& event : {Plan("plan-1", 10'000'000), Arrival("arrival-1", "plan-1", 6'000'000)}) {
       ASSERT_TRUE(ledger_.Append(event, wuyuan_).ok());
     }
-    server_ = std::make_unique<api::Server>(&ledger_.store(), api::ServerOptions{"127.0.0.1", 0, 2, {}});
+    api::ServerOptions options;
+    options.port = 0;
+    options.threads = 2;
+    options.io_timeout = std::chrono::milliseconds(500);
+    server_ = std::make_unique<api::Server>(&ledger_.store(), options);
     ASSERT_TRUE(server_->Start().ok());
   }
   void TearDown() override { server_->Stop(); }
@@ -232,6 +238,46 @@ TEST_F(ApiTest, EntryIsForAuditorsWithItsExactLeaf) {
 TEST_F(ApiTest, UnknownPathIsNotFoundAndWrongMethodNotAllowed) {
   EXPECT_EQ(Send("GET", "/v1/nothing", "", &auditor_).status, 404);
   EXPECT_EQ(Send("DELETE", "/v1/balances", "", &auditor_).status, 405);
+}
+
+TEST_F(ApiTest, AClientThatDoesNotFinishItsRequestIsCutOff) {
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
+  asio::write(stream, asio::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: x\r\n")));  // Never ends.
+  char byte = 0;
+  beast::error_code ec;
+  auto start = std::chrono::steady_clock::now();
+  stream.expires_after(std::chrono::seconds(30));  // Only a guard: the server closes first.
+  stream.read_some(asio::buffer(&byte, 1), ec);
+  EXPECT_EQ(ec, asio::error::eof) << ec.message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+}
+
+TEST_F(ApiTest, SixtyFourConcurrentSubmittersLoseAndDuplicateNothing) {
+  constexpr int kSubmitters = 64, kEach = 5;
+  const std::uint64_t before = ledger_.store().size();
+  std::vector<std::thread> threads;
+  std::atomic<int> created{0};
+  for (int t = 0; t < kSubmitters; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const std::string id = "doc-" + std::to_string(t) + "-" + std::to_string(i);
+        const std::string event = ledger::SignEvent(TestLedger::Document(id, kWuyuan), wuyuan_);
+        Answer answer = Send("POST", "/v1/events", "{\"signed_event\":\"" + crypto::Base64Encode(event) + "\"}",
+                             &wuyuan_);
+        if (answer.status == 201) ++created;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(created.load(), kSubmitters * kEach);
+  EXPECT_EQ(ledger_.store().size(), before + kSubmitters * kEach);
+  for (int t = 0; t < kSubmitters; ++t) {
+    for (int i = 0; i < kEach; ++i) {
+      EXPECT_TRUE(ledger_.store().FindEventId("doc-" + std::to_string(t) + "-" + std::to_string(i)).ok());
+    }
+  }
 }
 
 }  // namespace
