@@ -6,6 +6,14 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "api/request_auth.h"
+#include "crypto/hash.h"
+#include "ledger/event_signer.h"
+#include "replay/verifier.h"
 #include "tests/test_ledger.h"
 #include "tests/tools/subprocess.h"
 
@@ -41,6 +49,7 @@ Response Get(std::uint16_t port, const std::string& target) {
 class LedgerdTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    officer_ = t.Register("finance-city", ledger::v1::ROLE_FINANCE_OFFICER);
     checkpoint_ = t.store().checkpoint();
     log_key_ = crypto::FormatVerifierKey(t.store().log_key().name, t.store().log_key().key);
     t.Close();
@@ -59,6 +68,7 @@ class LedgerdTest : public ::testing::Test {
   }
 
   TestLedger t;
+  crypto::SecretKey officer_ = crypto::SecretKey::Generate();
   std::string checkpoint_;
   std::string log_key_;
   std::unique_ptr<Subprocess> server_;
@@ -94,6 +104,70 @@ TEST_F(LedgerdTest, SigtermStopsCleanlyAndLeavesALedgerThatOpens) {
   EXPECT_EQ(WEXITSTATUS(status), 0);
   t.Open();
   EXPECT_EQ(t.store().checkpoint(), checkpoint_);
+}
+
+// Appends one document over HTTP with a signed request; true when acknowledged (201).
+bool AppendOverHttp(std::uint16_t port, const crypto::SecretKey& key, const std::string& id) {
+  const std::string event = ledger::SignEvent(TestLedger::Document(id), key);
+  const std::string body = "{\"signed_event\":\"" + crypto::Base64Encode(event) + "\"}";
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch()).count();
+  RequestSignature signature = SignRequest(key, testing_ledger::kOrigin, "POST", "/v1/events", now, body);
+  boost::asio::io_context io;
+  beast::tcp_stream stream(io);
+  beast::error_code ec;
+  stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port), ec);
+  if (ec) return false;
+  http::request<http::string_body> request{http::verb::post, "/v1/events", 11};
+  request.set(http::field::host, "127.0.0.1");
+  request.set(std::string(kKeyHeader), signature.key_b64);
+  request.set(std::string(kTimestampHeader), signature.timestamp);
+  request.set(std::string(kSignatureHeader), signature.signature_b64);
+  request.body() = body;
+  request.prepare_payload();
+  http::write(stream, request, ec);
+  if (ec) return false;
+  beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  http::read(stream, buffer, response, ec);
+  return !ec && response.result_int() == 201;
+}
+
+TEST_F(LedgerdTest, SigtermDuringLoadKeepsEveryAcknowledgedEvent) {
+  std::mutex mutex;
+  std::vector<std::string> acknowledged;
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> submitters;
+  for (int s = 0; s < 8; ++s) {
+    submitters.emplace_back([&, s] {
+      for (int i = 0; !stop; ++i) {
+        const std::string id = "doc-" + std::to_string(s) + "-" + std::to_string(i);
+        if (!AppendOverHttp(port_, officer_, id)) return;  // The server went away.
+        std::lock_guard<std::mutex> lock(mutex);
+        acknowledged.push_back(id);
+      }
+    });
+  }
+  for (;;) {  // Until the load is well under way.
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (acknowledged.size() >= 40) break;
+    }
+    std::this_thread::yield();
+  }
+  server_->Signal(SIGTERM);
+  int status = server_->Wait();
+  stop = true;
+  for (auto& thread : submitters) thread.join();
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  auto log_key = crypto::ReadVerifierKeyFile(ledger::LogPublicKeyPath(t.dir()));
+  ASSERT_TRUE(log_key.ok());
+  auto report = replay::VerifyLog({t.dir(), *log_key, 2, {}});
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok()) << report->problem.ToString();
+  t.Open();
+  for (const std::string& id : acknowledged) EXPECT_TRUE(t.store().FindEventId(id).ok()) << id;
 }
 
 }  // namespace
