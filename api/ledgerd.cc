@@ -1,4 +1,5 @@
-// ledgerd: serves a ledger over HTTP. `ledgerd --data DIR --listen HOST:PORT`.
+// ledgerd: serves a ledger over HTTP or HTTPS.
+// `ledgerd --data DIR --listen HOST:PORT [--tls-cert FILE --tls-key FILE]`.
 // SIGTERM or SIGINT: stop accepting, finish accepted appends, close the store, exit 0.
 #include <csignal>
 #include <iostream>
@@ -11,9 +12,11 @@
 namespace {
 
 int Usage() {
-  std::cerr << "usage: ledgerd [--data DIR] [--listen HOST:PORT]\n"
+  std::cerr << "usage: ledgerd [--data DIR] [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE]\n"
                "  --data DIR          ledger data directory (default ./data)\n"
-               "  --listen HOST:PORT  address to serve on (default 127.0.0.1:8080)\n";
+               "  --listen HOST:PORT  address to serve on (default 127.0.0.1:8080)\n"
+               "  --tls-cert FILE     serve HTTPS with this PEM certificate chain\n"
+               "  --tls-key FILE      and this PEM private key\n";
   return 2;
 }
 
@@ -22,6 +25,7 @@ int Usage() {
 int main(int argc, char** argv) {
   std::string data = "./data";
   std::string listen = "127.0.0.1:8080";
+  std::string tls_cert, tls_key;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -31,11 +35,16 @@ int main(int argc, char** argv) {
     if (i + 1 >= argc) return Usage();
     if (arg == "--data") data = argv[++i];
     else if (arg == "--listen") listen = argv[++i];
+    else if (arg == "--tls-cert") tls_cert = argv[++i];
+    else if (arg == "--tls-key") tls_key = argv[++i];
     else return Usage();
   }
   auto colon = listen.rfind(':');
   if (colon == std::string::npos) return Usage();
+  if (tls_cert.empty() != tls_key.empty()) return Usage();
   api::ServerOptions options;
+  options.tls_cert_file = tls_cert;
+  options.tls_key_file = tls_key;
   options.host = listen.substr(0, colon);
   try {
     options.port = static_cast<std::uint16_t>(std::stoul(listen.substr(colon + 1)));
@@ -62,7 +71,7 @@ int main(int argc, char** argv) {
     return 3;
   }
   std::cerr << "ledgerd: serving '" << (*store)->origin() << "' (" << (*store)->size()
-            << " entries) on http://" << options.host << ":" << server.port() << "\n";
+            << " entries) on " << (tls_cert.empty() ? "http" : "https") << "://" << options.host << ":" << server.port() << "\n";
   int signal = 0;
   sigwait(&signals, &signal);
   std::cerr << "ledgerd: signal " << signal << ", shutting down\n";

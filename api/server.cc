@@ -3,14 +3,18 @@
 #include "api/request_auth.h"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "ledger/constants.h"
@@ -26,23 +30,41 @@ namespace {
 
 // One connection: read a request, answer it, repeat while keep-alive. One request at a time per
 // connection (pipelined requests wait in the socket buffer), so queues stay bounded by the
-// number of connections.
-class Session : public std::enable_shared_from_this<Session> {
+// number of connections. `Stream` is beast::tcp_stream, or an ssl_stream over one (TLS, after
+// its handshake).
+template <typename Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
   // A whole request must arrive within `timeout` (a client sending one byte a second is cut
   // off), and a response be taken within it.
-  Session(tcp::socket socket, Api* api, std::chrono::milliseconds timeout)
-      : stream_(std::move(socket)), api_(api), timeout_(timeout) {}
-  void Run() { asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); }); }
+  template <typename... StreamArgs>
+  Session(Api* api, std::chrono::milliseconds timeout, StreamArgs&&... stream_args)
+      : stream_(std::forward<StreamArgs>(stream_args)...), api_(api), timeout_(timeout) {}
+
+  void Run() {
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        beast::get_lowest_layer(self->stream_).expires_after(self->timeout_);
+        self->stream_.async_handshake(asio::ssl::stream_base::server, [self](beast::error_code ec) {
+          if (ec) return;  // Not TLS, or no certificate it trusts: nothing to answer.
+          self->Read();
+        });
+      } else {
+        self->Read();
+      }
+    });
+  }
 
  private:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
   void Read() {
     parser_.emplace();
     parser_->body_limit(ledger::constants::http_body_bytes_max);
     parser_->header_limit(ledger::constants::http_header_bytes_max);
-    stream_.expires_after(timeout_);
+    beast::get_lowest_layer(stream_).expires_after(timeout_);
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -67,8 +89,8 @@ class Session : public std::enable_shared_from_this<Session> {
         return Write(Api::Problem(ledger::Status(ledger::Code::kMalformed, "header " + name + " is given twice")));
       }
     }
-    stream_.expires_never();  // An append may wait for its batch; the answer comes back below.
-    api_->Handle(std::move(call), [self = shared_from_this()](HttpResponse response) {
+    beast::get_lowest_layer(stream_).expires_never();  // An append may wait for its batch.
+    api_->Handle(std::move(call), [self = this->shared_from_this()](HttpResponse response) {
       asio::post(self->stream_.get_executor(),
                  [self, response = std::move(response)]() mutable { self->Write(std::move(response)); });
     });
@@ -84,19 +106,24 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.keep_alive(keep_alive_);
     response_.body() = std::move(answer.body);
     response_.prepare_payload();
-    stream_.expires_after(timeout_);
-    http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    beast::get_lowest_layer(stream_).expires_after(timeout_);
+    http::async_write(stream_, response_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec || !self->keep_alive_) return self->Close();
       self->Read();
     });
   }
 
   void Close() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if constexpr (kTls) {
+      beast::get_lowest_layer(stream_).expires_after(timeout_);
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});
+    } else {
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   Api* api_;
   std::chrono::milliseconds timeout_;
   beast::flat_buffer buffer_;
@@ -144,6 +171,9 @@ class Server::Impl {
   }
 
   ledger::Status Start() {
+    if (!options_.tls_cert_file.empty() || !options_.tls_key_file.empty()) {
+      if (ledger::Status s = LoadTls(); !s.ok()) return s;
+    }
     beast::error_code ec;
     auto address = asio::ip::make_address(options_.host, ec);
     if (ec) return ledger::Status(ledger::Code::kInvalidArgument, "bad listen host: " + ec.message());
@@ -156,6 +186,23 @@ class Server::Impl {
     Accept();
     std::size_t threads = options_.threads ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
     for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
+    return ledger::Status::Ok();
+  }
+
+  // TLS 1.2 and 1.3 only, with the certificate chain and key from PEM files.
+  ledger::Status LoadTls() {
+    if (options_.tls_cert_file.empty() || options_.tls_key_file.empty()) {
+      return ledger::Status(ledger::Code::kInvalidArgument, "TLS needs both a certificate and a key file");
+    }
+    tls_.emplace(asio::ssl::context::tls_server);
+    tls_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                      asio::ssl::context::single_dh_use);
+    beast::error_code ec;
+    tls_->use_certificate_chain_file(options_.tls_cert_file, ec);
+    if (ec) return ledger::Status(ledger::Code::kInvalidArgument, "TLS certificate " + options_.tls_cert_file + ": " + ec.message());
+    tls_->use_private_key_file(options_.tls_key_file, asio::ssl::context::pem, ec);
+    if (ec) return ledger::Status(ledger::Code::kInvalidArgument, "TLS key " + options_.tls_key_file + ": " + ec.message());
     return ledger::Status::Ok();
   }
 
@@ -175,12 +222,18 @@ class Server::Impl {
   void Accept() {
     acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
       if (ec) return;  // Closed.
-      std::make_shared<Session>(std::move(socket), &api_, options_.io_timeout)->Run();
+      if (tls_) {
+        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(&api_, options_.io_timeout, std::move(socket), *tls_)
+            ->Run();
+      } else {
+        std::make_shared<Session<beast::tcp_stream>>(&api_, options_.io_timeout, std::move(socket))->Run();
+      }
       Accept();
     });
   }
 
   ServerOptions options_;
+  std::optional<asio::ssl::context> tls_;
   RequestAuthenticator authenticator_;
   Api api_;
   asio::io_context io_;

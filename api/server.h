@@ -23,6 +23,9 @@ struct ServerOptions {
   std::size_t threads = 0;  // 0 = one per core.
   // A request must arrive whole, and a response be taken, within this time.
   std::chrono::milliseconds io_timeout{ledger::constants::http_io_timeout_seconds * 1000};
+  // HTTPS when both are set: PEM certificate chain and private key (TLS 1.2 or 1.3).
+  std::string tls_cert_file;
+  std::string tls_key_file;
   // Checks a signed request's headers; unset: the scheme of api/request_auth.h against the
   // store's actors, with a replay cache.
   Authenticate authenticate;
