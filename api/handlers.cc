@@ -37,6 +37,8 @@ const Access kWriters{false, {v1::ROLE_ADMIN, v1::ROLE_FINANCE_OFFICER, v1::ROLE
 
 struct Call {
   ledger::EventStore* store;
+  Metrics* metrics;
+  std::chrono::steady_clock::time_point arrived;
   const HttpRequest& request;
   std::string path;
   std::map<std::string, std::string> query;
@@ -155,6 +157,9 @@ void Fail(Call& call, const Status& status) { call.done(Api::Problem(status)); }
 // ---- Public ----
 
 void Healthz(Call& call) { call.done(Text("ok\n")); }
+void MetricsText(Call& call) {
+  call.done(Text(call.metrics->Render(*call.store), "text/plain; version=0.0.4; charset=utf-8"));
+}
 void Checkpoint(Call& call) { call.done(Text(call.store->checkpoint())); }
 void LogKey(Call& call) {
   call.done(Text(crypto::FormatVerifierKey(call.store->log_key().name, call.store->log_key().key) + "\n"));
@@ -318,10 +323,19 @@ void FillReceipt(const ledger::Receipt& receipt, apiv1::Receipt* out) {
   out->set_duplicate(receipt.duplicate);
 }
 
+double Since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 void AppendEvent(Call& call) {
   auto signed_event = ParseAppendBody(call.request.body, "signed_event");
-  if (!signed_event.ok()) return Fail(call, signed_event.status());
-  call.store->Submit(std::move(*signed_event), [done = call.done](ledger::Result<ledger::Receipt> receipt) {
+  if (!signed_event.ok()) {
+    call.metrics->CountAppend(signed_event.status(), 0, Since(call.arrived));
+    return Fail(call, signed_event.status());
+  }
+  call.store->Submit(std::move(*signed_event), [done = call.done, metrics = call.metrics,
+                                                arrived = call.arrived](ledger::Result<ledger::Receipt> receipt) {
+    metrics->CountAppend(receipt.ok() ? Status::Ok() : receipt.status(), 1, Since(arrived));
     if (!receipt.ok()) return done(Api::Problem(receipt.status()));
     apiv1::AppendResponse out;
     FillReceipt(*receipt, out.mutable_receipt());
@@ -331,9 +345,15 @@ void AppendEvent(Call& call) {
 
 void AppendRoster(Call& call) {
   auto signed_roster = ParseAppendBody(call.request.body, "signed_roster");
-  if (!signed_roster.ok()) return Fail(call, signed_roster.status());
+  if (!signed_roster.ok()) {
+    call.metrics->CountAppend(signed_roster.status(), 0, Since(call.arrived));
+    return Fail(call, signed_roster.status());
+  }
   call.store->SubmitRoster(std::move(*signed_roster),
-                           [done = call.done](ledger::Result<std::vector<ledger::Receipt>> receipts) {
+                           [done = call.done, metrics = call.metrics,
+                            arrived = call.arrived](ledger::Result<std::vector<ledger::Receipt>> receipts) {
+                             metrics->CountAppend(receipts.ok() ? Status::Ok() : receipts.status(),
+                                                  receipts.ok() ? receipts->size() : 0, Since(arrived));
                              if (!receipts.ok()) return done(Api::Problem(receipts.status()));
                              apiv1::RosterResponse out;
                              for (const auto& receipt : *receipts) FillReceipt(receipt, out.add_receipts());
@@ -345,6 +365,7 @@ const std::vector<Route>& Routes() {
   static const std::vector<Route> routes = {
       {"GET", "/healthz", kPublic, Healthz},
       {"GET", "/readyz", kPublic, Healthz},
+      {"GET", "/metrics", kPublic, MetricsText},
       {"GET", "/checkpoint", kPublic, Checkpoint},
       {"GET", "/v1/log-key", kPublic, LogKey},
       {"GET", "/v1/balances", kMoneyReaders, Balance},
@@ -414,7 +435,11 @@ HttpResponse Api::Problem(const Status& status) {
 
 void Api::Handle(HttpRequest request, std::function<void(HttpResponse)> done) {
   auto request_ptr = std::make_shared<HttpRequest>(std::move(request));
-  Call call{store_, *request_ptr, {}, {}, {}, {}, [request_ptr, done = std::move(done)](HttpResponse r) { done(std::move(r)); }};
+  Call call{store_, &metrics_, std::chrono::steady_clock::now(), *request_ptr, {}, {}, {}, {},
+            [request_ptr, metrics = &metrics_, done = std::move(done)](HttpResponse r) {
+              metrics->CountRequest(r.status);
+              done(std::move(r));
+            }};
   if (Status s = ParseTarget(request_ptr->target, &call.path, &call.query); !s.ok()) return Fail(call, s);
   const Route* found = nullptr;
   bool path_known = false;

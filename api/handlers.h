@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/metrics.h"
 #include "crypto/signing.h"
 #include "ledger/event_store.h"
 #include "ledger/status.h"
@@ -47,6 +48,7 @@ class Api {
  private:
   ledger::EventStore* store_;
   Authenticate authenticate_;
+  Metrics metrics_;
 };
 
 }  // namespace api

@@ -120,6 +120,10 @@ class EventStore::Impl {
   }
   std::optional<crypto::Hash> TreeNode(std::uint8_t level, std::uint64_t index) const;
   std::size_t queue_depth() const { return queued_.load(std::memory_order_relaxed); }
+  StoreStats stats() const {
+    std::lock_guard<std::mutex> lock(published_mutex_);
+    return stats_;
+  }
   const RowReader& projection_rows() const { return projection_rows_; }
 
  private:
@@ -182,6 +186,7 @@ class EventStore::Impl {
   mutable std::mutex published_mutex_;
   std::string checkpoint_;
   std::vector<v1::ActorRecord> published_actors_;
+  StoreStats stats_;  // Guarded by published_mutex_.
   std::atomic<std::uint64_t> durable_size_{0};
 
   // Pipeline queues.
@@ -594,7 +599,13 @@ void EventStore::Impl::CommitLoop() {
       std::lock_guard<std::mutex> lock(published_mutex_);
       checkpoint_ = batch->checkpoint;
       if (batch->actors_after) published_actors_ = std::move(*batch->actors_after);
+      const std::uint64_t entries = batch->size_after - durable_size_.load(std::memory_order_relaxed);
       durable_size_.store(batch->size_after, std::memory_order_release);
+      stats_.batches += 1;
+      stats_.entries += entries;
+      std::size_t bucket = 0;
+      while (bucket + 1 < stats_.batch_sizes.size() && (std::uint64_t{1} << bucket) < entries) ++bucket;
+      stats_.batch_sizes[bucket] += 1;
     }
     for (auto& work : batch->accepted) Reply(work.get(), status);
     std::lock_guard<std::mutex> lock(commit_mutex_);
@@ -854,5 +865,6 @@ std::optional<crypto::Hash> EventStore::TreeNode(std::uint8_t level, std::uint64
 }
 std::size_t EventStore::queue_depth() const { return impl_->queue_depth(); }
 const RowReader& EventStore::projection_rows() const { return impl_->projection_rows(); }
+StoreStats EventStore::stats() const { return impl_->stats(); }
 
 }  // namespace ledger

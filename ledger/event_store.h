@@ -12,6 +12,7 @@
 // Data directory layout and every stored byte: docs/formats.md.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -48,6 +49,14 @@ struct CreateOptions {
   std::string origin;        // Also the log key's name; a C2SP key name (no spaces, no '+').
   v1::Actor first_admin;     // Role must be admin.
   std::int64_t timestamp_ms = 0;  // Genesis time; 0 = now.
+};
+
+// Counters of the commit path, for metrics. Buckets: batch_sizes[i] counts batches of at most
+// 2^i entries (and more than 2^(i-1)); the last bucket takes everything larger.
+struct StoreStats {
+  std::uint64_t batches = 0;
+  std::uint64_t entries = 0;
+  std::array<std::uint64_t, 15> batch_sizes{};
 };
 
 // Paths inside a data directory.
@@ -101,6 +110,7 @@ class EventStore {
   std::optional<crypto::Hash> TreeNode(std::uint8_t level, std::uint64_t index) const;
   // Rows of the domain projections (ledger/funds_query.h reads them), durable writes only.
   const RowReader& projection_rows() const;
+  StoreStats stats() const;
   // Appends waiting to be checked or sequenced.
   std::size_t queue_depth() const;
 

@@ -280,4 +280,19 @@ TEST_F(ApiTest, SixtyFourConcurrentSubmittersLoseAndDuplicateNothing) {
   }
 }
 
+TEST_F(ApiTest, MetricsCountAppendsAndRejectionsByReason) {
+  const std::string good = ledger::SignEvent(PayUnit("pay-1", 100), wuyuan_);
+  const std::string bad = ledger::SignEvent(PayUnit("pay-2", 60'000'000), wuyuan_);
+  ASSERT_EQ(Send("POST", "/v1/events", "{\"signed_event\":\"" + crypto::Base64Encode(good) + "\"}", &wuyuan_).status, 201);
+  ASSERT_EQ(Send("POST", "/v1/events", "{\"signed_event\":\"" + crypto::Base64Encode(bad) + "\"}", &wuyuan_).status, 422);
+  Answer metrics = Send("GET", "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_EQ(metrics.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(metrics.body.find("\nledger_appended_events_total 1\n"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("\nledger_rejections_total{code=\"overdraft\"} 1\n"), std::string::npos);
+  EXPECT_NE(metrics.body.find("\nledger_append_seconds_count 2\n"), std::string::npos);
+  EXPECT_NE(metrics.body.find("\nledger_log_size " + std::to_string(ledger_.store().size()) + "\n"), std::string::npos);
+  EXPECT_NE(metrics.body.find("\nledger_http_requests_total{class=\"4xx\"} 1\n"), std::string::npos);
+}
+
 }  // namespace

@@ -1,0 +1,76 @@
+#include "api/metrics.h"
+
+#include <sstream>
+
+namespace api {
+
+void Metrics::CountRequest(int status) {
+  const std::size_t index = status >= 100 && status < 600 ? static_cast<std::size_t>(status / 100 - 1) : 5;
+  requests_by_class_[index].fetch_add(1, std::memory_order_relaxed);
+}
+
+void Metrics::CountAppend(const ledger::Status& status, std::size_t events, double seconds) {
+  if (status.ok()) {
+    appended_events_.fetch_add(events, std::memory_order_relaxed);
+  } else {
+    const std::size_t code = static_cast<std::size_t>(status.code());
+    if (code < rejections_.size()) rejections_[code].fetch_add(1, std::memory_order_relaxed);
+  }
+  std::size_t bucket = 0;
+  while (bucket < kLatencyBuckets.size() && seconds > kLatencyBuckets[bucket]) ++bucket;
+  latency_[bucket].fetch_add(1, std::memory_order_relaxed);
+  latency_count_.fetch_add(1, std::memory_order_relaxed);
+  latency_micros_sum_.fetch_add(static_cast<std::uint64_t>(seconds * 1e6), std::memory_order_relaxed);
+}
+
+std::string Metrics::Render(const ledger::EventStore& store) const {
+  std::ostringstream out;
+  out << "# HELP ledger_http_requests_total HTTP requests answered, by status class.\n"
+      << "# TYPE ledger_http_requests_total counter\n";
+  static constexpr const char* kClasses[] = {"1xx", "2xx", "3xx", "4xx", "5xx", "other"};
+  for (std::size_t i = 0; i < requests_by_class_.size(); ++i) {
+    out << "ledger_http_requests_total{class=\"" << kClasses[i] << "\"} " << requests_by_class_[i].load() << "\n";
+  }
+  out << "# HELP ledger_appended_events_total Events appended through the API, durable.\n"
+      << "# TYPE ledger_appended_events_total counter\n"
+      << "ledger_appended_events_total " << appended_events_.load() << "\n";
+  out << "# HELP ledger_rejections_total Appends rejected, by reason (ledger/status.h codes).\n"
+      << "# TYPE ledger_rejections_total counter\n";
+  for (std::size_t code = 1; code < rejections_.size(); ++code) {
+    out << "ledger_rejections_total{code=\"" << ledger::CodeName(static_cast<ledger::Code>(code)) << "\"} "
+        << rejections_[code].load() << "\n";
+  }
+  out << "# HELP ledger_append_seconds Time from an append request to its durable receipt or rejection.\n"
+      << "# TYPE ledger_append_seconds histogram\n";
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < kLatencyBuckets.size(); ++i) {
+    cumulative += latency_[i].load();
+    out << "ledger_append_seconds_bucket{le=\"" << kLatencyBuckets[i] << "\"} " << cumulative << "\n";
+  }
+  cumulative += latency_.back().load();
+  out << "ledger_append_seconds_bucket{le=\"+Inf\"} " << cumulative << "\n"
+      << "ledger_append_seconds_sum " << static_cast<double>(latency_micros_sum_.load()) / 1e6 << "\n"
+      << "ledger_append_seconds_count " << latency_count_.load() << "\n";
+  out << "# HELP ledger_queue_depth Appends waiting to be checked or sequenced.\n"
+      << "# TYPE ledger_queue_depth gauge\n"
+      << "ledger_queue_depth " << store.queue_depth() << "\n";
+  out << "# HELP ledger_log_size Durable entries in the log.\n"
+      << "# TYPE ledger_log_size gauge\n"
+      << "ledger_log_size " << store.size() << "\n";
+  const ledger::StoreStats stats = store.stats();
+  out << "# HELP ledger_group_commit_entries Entries per synced group commit.\n"
+      << "# TYPE ledger_group_commit_entries histogram\n";
+  cumulative = 0;
+  for (std::size_t i = 0; i < stats.batch_sizes.size(); ++i) {
+    cumulative += stats.batch_sizes[i];
+    if (i + 1 < stats.batch_sizes.size()) {
+      out << "ledger_group_commit_entries_bucket{le=\"" << (std::uint64_t{1} << i) << "\"} " << cumulative << "\n";
+    }
+  }
+  out << "ledger_group_commit_entries_bucket{le=\"+Inf\"} " << cumulative << "\n"
+      << "ledger_group_commit_entries_sum " << stats.entries << "\n"
+      << "ledger_group_commit_entries_count " << stats.batches << "\n";
+  return out.str();
+}
+
+}  // namespace api
