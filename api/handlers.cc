@@ -16,6 +16,8 @@
 
 namespace api {
 
+extern const std::string_view kOpenApiText;  // docs/openapi.yaml (api/CMakeLists.txt).
+
 namespace {
 
 using ledger::Code;
@@ -157,6 +159,7 @@ void Fail(Call& call, const Status& status) { call.done(Api::Problem(status)); }
 // ---- Public ----
 
 void Healthz(Call& call) { call.done(Text("ok\n")); }
+void OpenApi(Call& call) { call.done(Text(std::string(kOpenApiText), "application/yaml")); }
 void MetricsText(Call& call) {
   call.done(Text(call.metrics->Render(*call.store), "text/plain; version=0.0.4; charset=utf-8"));
 }
@@ -366,6 +369,7 @@ const std::vector<Route>& Routes() {
       {"GET", "/healthz", kPublic, Healthz},
       {"GET", "/readyz", kPublic, Healthz},
       {"GET", "/metrics", kPublic, MetricsText},
+      {"GET", "/openapi.yaml", kPublic, OpenApi},
       {"GET", "/checkpoint", kPublic, Checkpoint},
       {"GET", "/v1/log-key", kPublic, LogKey},
       {"GET", "/v1/balances", kMoneyReaders, Balance},
@@ -384,6 +388,12 @@ const std::vector<Route>& Routes() {
 }
 
 }  // namespace
+
+std::vector<std::pair<std::string, std::string>> Api::RouteList() {
+  std::vector<std::pair<std::string, std::string>> list;
+  for (const Route& route : Routes()) list.emplace_back(route.method, route.path);
+  return list;
+}
 
 Api::Api(ledger::EventStore* store, Authenticate authenticate)
     : store_(store), authenticate_(std::move(authenticate)) {}

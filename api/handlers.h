@@ -44,6 +44,8 @@ class Api {
   // The problem+json answer for a rejection (RFC 9457), with the code's HTTP status.
   static HttpResponse Problem(const ledger::Status& status);
   static int HttpStatus(ledger::Code code);
+  // (method, path) of every route; a path ending in '/' is a prefix.
+  static std::vector<std::pair<std::string, std::string>> RouteList();
 
  private:
   ledger::EventStore* store_;

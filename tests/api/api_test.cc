@@ -8,6 +8,8 @@
 #include <boost/beast/http.hpp>
 
 #include <atomic>
+#include <fstream>
+#include <iterator>
 #include <chrono>
 #include <thread>
 
@@ -293,6 +295,18 @@ TEST_F(ApiTest, MetricsCountAppendsAndRejectionsByReason) {
   EXPECT_NE(metrics.body.find("\nledger_append_seconds_count 2\n"), std::string::npos);
   EXPECT_NE(metrics.body.find("\nledger_log_size " + std::to_string(ledger_.store().size()) + "\n"), std::string::npos);
   EXPECT_NE(metrics.body.find("\nledger_http_requests_total{class=\"4xx\"} 1\n"), std::string::npos);
+}
+
+TEST_F(ApiTest, TheServedOpenApiFileIsTheDocsFileAndListsEveryRoute) {
+  Answer answer = Send("GET", "/openapi.yaml");
+  ASSERT_EQ(answer.status, 200);
+  std::ifstream file(std::string(SOURCE_DIR) + "/docs/openapi.yaml", std::ios::binary);
+  std::string docs((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(answer.body, docs);
+  for (const auto& [method, path] : api::Api::RouteList()) {
+    const bool prefix = path.back() == '/';
+    EXPECT_NE(docs.find("\n  " + path + (prefix ? "" : ":")), std::string::npos) << method << " " << path;
+  }
 }
 
 }  // namespace
