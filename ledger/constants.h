@@ -78,6 +78,16 @@ inline constexpr std::size_t http_header_bytes_max = 16 << 10;
 // A request must arrive whole, and a response be taken, within this many seconds.
 inline constexpr int http_io_timeout_seconds = 30;
 
+// Ledgerctl as a client of ledgerd (--server): connecting, sending a request and receiving its
+// answer each get this many seconds, the server's own limit, so a stalled server or network
+// fails the command instead of hanging a script.
+inline constexpr int http_client_timeout_seconds = 30;
+// The largest answer ledgerctl reads from ledgerd. The largest answers are a roster's receipts
+// (some 110 bytes each, about 1.1 MiB for roster_events_max) and reference lists; 64 MiB bounds
+// the client's memory against a server or proxy that streams without end.
+inline constexpr std::size_t http_client_response_bytes_max = 64 << 20;
+static_assert(http_client_response_bytes_max >= roster_events_max * 256);
+
 // Ledgerctl: largest JSON file `append` reads.
 inline constexpr std::size_t json_input_bytes_max = 4 * event_bytes_max;
 

@@ -46,6 +46,7 @@ enum class Code : unsigned char {
   // Signed API requests (api/request_auth.h, docs/api.md).
   kStaleRequest,     // The request's timestamp is more than the allowed skew from the server clock.
   kReplayedRequest,  // The same request signature was accepted before, within the window.
+  // A new code goes here, and kLastCode below becomes it.
 };
 
 // Stable snake_case name of a code ("bad_signature"), used on the wire and in metrics.
@@ -79,6 +80,21 @@ constexpr std::string_view CodeName(Code code) {
   }
   return "unknown";
 }
+
+// The last code: CodeFromName looks through every code up to it.
+inline constexpr Code kLastCode = Code::kReplayedRequest;
+
+// The code whose CodeName is `name` ("overdraft" -> kOverdraft), for clients reading a problem's
+// `code`; nullopt for a name no code has (a newer server's code, or not a code at all).
+constexpr std::optional<Code> CodeFromName(std::string_view name) {
+  for (int value = 0; value <= static_cast<int>(kLastCode); ++value) {
+    const Code code = static_cast<Code>(value);
+    if (CodeName(code) == name) return code;
+  }
+  return std::nullopt;
+}
+static_assert(CodeFromName("replayed_request") == kLastCode);
+static_assert(CodeFromName("ok") == Code::kOk && !CodeFromName("unknown").has_value());
 
 class [[nodiscard]] Status {
  public:

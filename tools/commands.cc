@@ -10,6 +10,7 @@
 #include "ledger/log_reader.h"
 #include "ledger/replayer.h"
 #include "replay/verifier.h"
+#include "tools/api_client.h"
 #include "tools/cli.h"
 #include "tools/demo.h"
 #include "tools/event_json.h"
@@ -42,6 +43,41 @@ std::optional<Args> ParseFlags(const std::vector<std::string>& argv,
     }
   }
   return args;
+}
+
+// Where a command finds its ledger: a data directory it opens itself (--data) or a running
+// ledgerd it talks to over HTTP (--server). Prints a usage error and returns nullopt for both.
+enum class Where { kData, kServer };
+std::optional<Where> WhereFrom(const std::vector<std::string>& argv) {
+  auto args = Args::Parse(argv, {});
+  if (!args) return std::nullopt;
+  if (args->Has("server") && args->Has("data")) {
+    Usage("--server and --data are mutually exclusive");
+    return std::nullopt;
+  }
+  return args->Has("server") ? Where::kServer : Where::kData;
+}
+
+// The flags every --server form takes, before the command's own.
+std::vector<std::string> ServerFlags(std::vector<std::string> more = {}) {
+  more.insert(more.begin(), {"server", "key", "origin"});
+  return more;
+}
+
+// What --server and --origin name, checked before any file is read. kInvalidArgument (a usage
+// error) for a bad URL or origin.
+struct ServerTarget {
+  ServerUrl url;
+  std::string origin;  // Empty: ApiClient fetches it from the server.
+};
+ledger::Result<ServerTarget> ServerTargetFrom(const Args& args) {
+  auto url = ParseServerUrl(*args.Get("server"));
+  if (!url.ok()) return url.status();
+  std::string origin = args.GetOr("origin", "");
+  if (args.Has("origin") && !crypto::IsValidKeyName(origin)) {
+    return ledger::Status(ledger::Code::kInvalidArgument, "--origin must be non-empty, with no spaces and no '+'");
+  }
+  return ServerTarget{std::move(*url), std::move(origin)};
 }
 
 // --- keygen ---------------------------------------------------------------------------------
@@ -91,7 +127,63 @@ int PrintReceipt(const ledger::Receipt& receipt) {
   return kExitOk;
 }
 
+// The events of a roster file, one JSON event per line (blank lines skipped), for `origin`.
+ledger::Result<std::vector<ledger::v1::Event>> RosterEvents(const std::string& text, const std::string& origin) {
+  std::vector<ledger::v1::Event> events;
+  std::istringstream lines(text);
+  std::string line;
+  for (int number = 1; std::getline(lines, line); ++number) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto event = EventFromJson(line, origin);
+    if (!event.ok()) {
+      return ledger::Status(event.status().code(), "line " + std::to_string(number) + ": " + event.status().message());
+    }
+    events.push_back(std::move(*event));
+  }
+  return events;
+}
+
+ledger::v1::RosterHeader RosterHeaderFor(const Args& args, const std::string& origin) {
+  ledger::v1::RosterHeader header;
+  header.set_origin(origin);
+  header.set_roster_id(args.GetOr("roster-id", RandomId()));
+  header.set_timestamp_ms(NowMs());
+  header.set_title(args.GetOr("title", ""));
+  return header;
+}
+
+// The body of POST /v1/events or /v1/rosters: {"<field>":"<base64>"}.
+std::string AppendBody(std::string_view field, std::string_view signed_bytes) {
+  return "{\"" + std::string(field) + "\":\"" + crypto::Base64Encode(signed_bytes) + "\"}";
+}
+
+int AppendViaServer(const std::vector<std::string>& argv) {
+  auto args = ParseFlags(argv, ServerFlags(), {"server", "key"});
+  if (!args) return kExitUsage;
+  if (args->positional().size() != 1) return Usage("append takes one FILE.json or -");
+  auto server = ServerTargetFrom(*args);
+  if (!server.ok()) return Fail(server.status());
+  auto key = crypto::ReadSignerKeyFile(*args->Get("key"));
+  if (!key.ok()) return Fail(key.status());
+  ApiClient client(server->url, key->key);
+  client.SetOrigin(server->origin);
+  auto json = ReadInput(args->positional()[0], ledger::constants::json_input_bytes_max);
+  if (!json.ok()) return Fail(json.status());
+  auto origin = client.Origin();
+  if (!origin.ok()) return Fail(origin.status());
+  auto event = EventFromJson(*json, *origin);
+  if (!event.ok()) return Fail(event.status());
+  auto answer = client.Call("POST", "/v1/events", AppendBody("signed_event", ledger::SignEvent(*event, key->key)));
+  if (!answer.ok()) return Fail(answer.status());
+  auto receipt = ReceiptFromAppendAnswer(*answer);
+  if (!receipt.ok()) return Fail(receipt.status());
+  return PrintReceipt(*receipt);
+}
+
 int Append(const std::vector<std::string>& argv) {
+  std::optional<Where> where = WhereFrom(argv);
+  if (!where) return kExitUsage;
+  if (*where == Where::kServer) return AppendViaServer(argv);
   auto args = ParseFlags(argv, {"data", "key"}, {"data", "key"});
   if (!args) return kExitUsage;
   if (args->positional().size() != 1) return Usage("append takes one FILE.json or -");
@@ -109,32 +201,52 @@ int Append(const std::vector<std::string>& argv) {
   return PrintReceipt(*receipt);
 }
 
+ledger::Result<std::string> ReadRosterInput(const Args& args) {
+  return ReadInput(args.positional()[0],
+                   ledger::constants::roster_events_max * ledger::constants::json_input_bytes_max);
+}
+
+int RosterViaServer(const std::vector<std::string>& argv) {
+  auto args = ParseFlags(argv, ServerFlags({"title", "roster-id"}), {"server", "key"});
+  if (!args) return kExitUsage;
+  if (args->positional().size() != 1) return Usage("roster takes one FILE.jsonl or -");
+  auto server = ServerTargetFrom(*args);
+  if (!server.ok()) return Fail(server.status());
+  auto key = crypto::ReadSignerKeyFile(*args->Get("key"));
+  if (!key.ok()) return Fail(key.status());
+  ApiClient client(server->url, key->key);
+  client.SetOrigin(server->origin);
+  auto text = ReadRosterInput(*args);
+  if (!text.ok()) return Fail(text.status());
+  auto origin = client.Origin();
+  if (!origin.ok()) return Fail(origin.status());
+  auto events = RosterEvents(*text, *origin);
+  if (!events.ok()) return Fail(events.status());
+  const std::string roster = ledger::SignRoster(RosterHeaderFor(*args, *origin), *events, key->key);
+  auto answer = client.Call("POST", "/v1/rosters", AppendBody("signed_roster", roster));
+  if (!answer.ok()) return Fail(answer.status());
+  auto receipts = ReceiptsFromRosterAnswer(*answer);
+  if (!receipts.ok()) return Fail(receipts.status());
+  for (const ledger::Receipt& receipt : *receipts) PrintReceipt(receipt);
+  return kExitOk;
+}
+
 int Roster(const std::vector<std::string>& argv) {
+  std::optional<Where> where = WhereFrom(argv);
+  if (!where) return kExitUsage;
+  if (*where == Where::kServer) return RosterViaServer(argv);
   auto args = ParseFlags(argv, {"data", "key", "title", "roster-id"}, {"data", "key"});
   if (!args) return kExitUsage;
   if (args->positional().size() != 1) return Usage("roster takes one FILE.jsonl or -");
   auto key = crypto::ReadSignerKeyFile(*args->Get("key"));
   if (!key.ok()) return Fail(key.status());
-  auto text = ReadInput(args->positional()[0],
-                        ledger::constants::roster_events_max * ledger::constants::json_input_bytes_max);
+  auto text = ReadRosterInput(*args);
   if (!text.ok()) return Fail(text.status());
   auto store = ledger::EventStore::Open({*args->Get("data"), 0, {}});
   if (!store.ok()) return Fail(store.status());
-  std::vector<ledger::v1::Event> events;
-  std::istringstream lines(*text);
-  std::string line;
-  for (int number = 1; std::getline(lines, line); ++number) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    auto event = EventFromJson(line, (*store)->origin());
-    if (!event.ok()) return Fail(ledger::Status(event.status().code(), "line " + std::to_string(number) + ": " + event.status().message()));
-    events.push_back(std::move(*event));
-  }
-  ledger::v1::RosterHeader header;
-  header.set_origin((*store)->origin());
-  header.set_roster_id(args->GetOr("roster-id", RandomId()));
-  header.set_timestamp_ms(NowMs());
-  header.set_title(args->GetOr("title", ""));
-  auto receipts = (*store)->AppendRoster(ledger::SignRoster(header, events, key->key));
+  auto events = RosterEvents(*text, (*store)->origin());
+  if (!events.ok()) return Fail(events.status());
+  auto receipts = (*store)->AppendRoster(ledger::SignRoster(RosterHeaderFor(*args, (*store)->origin()), *events, key->key));
   if (!receipts.ok()) return Fail(receipts.status());
   if (ledger::Status s = (*store)->Close(); !s.ok()) return Fail(s);
   for (const ledger::Receipt& receipt : *receipts) PrintReceipt(receipt);
@@ -143,7 +255,41 @@ int Roster(const std::vector<std::string>& argv) {
 
 // --- get, tail, checkpoint ------------------------------------------------------------------
 
+// An origin-form request-target: '/', then no spaces or control characters (HTTP forbids them
+// on the request line; percent-encode them).
+bool IsRequestPath(std::string_view path) {
+  if (path.empty() || path.front() != '/') return false;
+  return std::none_of(path.begin(), path.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte <= 0x20 || byte == 0x7f;
+  });
+}
+
+int GetViaServer(const std::vector<std::string>& argv) {
+  auto args = ParseFlags(argv, ServerFlags(), {"server", "key"});
+  if (!args) return kExitUsage;
+  if (args->positional().size() != 1) return Usage("get --server takes one PATH");
+  const std::string& path = args->positional()[0];
+  if (!IsRequestPath(path)) {
+    return Usage("PATH must start with '/' and have no spaces (percent-encode them), like /v1/balances?region=150821");
+  }
+  auto server = ServerTargetFrom(*args);
+  if (!server.ok()) return Fail(server.status());
+  auto key = crypto::ReadSignerKeyFile(*args->Get("key"));
+  if (!key.ok()) return Fail(key.status());
+  ApiClient client(server->url, key->key);
+  client.SetOrigin(server->origin);
+  auto body = client.Call("GET", path);
+  if (!body.ok()) return Fail(body.status());
+  std::cout << *body;
+  if (!body->empty() && body->back() != '\n') std::cout << "\n";
+  return kExitOk;
+}
+
 int Get(const std::vector<std::string>& argv) {
+  std::optional<Where> where = WhereFrom(argv);
+  if (!where) return kExitUsage;
+  if (*where == Where::kServer) return GetViaServer(argv);
   auto args = ParseFlags(argv, {"data"}, {"data"});
   if (!args) return kExitUsage;
   if (args->positional().size() != 1) return Usage("get takes one INDEX");
@@ -274,21 +420,31 @@ const std::vector<Command>& Commands() {
        "checkpoint (no spaces, no '+'). Prints the first signed checkpoint.\n",
        Init},
       {"append", "sign and append one event (proto3 JSON)",
-       "usage: ledgerctl append --data DIR --key KEY FILE.json|-\n\n"
+       "usage: ledgerctl append --data DIR --key KEY FILE.json|-\n"
+       "       ledgerctl append --server URL --key KEY [--origin ORIGIN] FILE.json|-\n\n"
        "Reads one ledger.v1.Event in the proto3 JSON mapping (origin, timestamp_ms and event_id are\n"
        "filled in when absent), signs its bytes with KEY and appends it. Prints the receipt\n"
        "{index, entry_hash, duplicate}. Resubmitting the same event id with the same bytes returns\n"
-       "the original receipt. Example:\n"
+       "the original receipt. With --server (http://HOST:PORT of a running ledgerd) the event goes\n"
+       "through the API as a request signed with KEY, for the origin the server's GET /v1/log-key\n"
+       "names unless --origin is given; a refusal prints the API's code and detail. Example:\n"
        "  {\"event_id\":\"doc-1\",\"document_filed\":{\"document_number\":\"临财社〔2025〕3号\",\n"
        "   \"title\":\"通知\",\"sha256\":\"<base64 of 32 bytes>\",\"region_code\":\"150802\"}}\n",
        Append},
       {"roster", "sign a roster of events once and append it",
-       "usage: ledgerctl roster --data DIR --key KEY [--title T] [--roster-id ID] FILE.jsonl|-\n\n"
+       "usage: ledgerctl roster --data DIR --key KEY [--title T] [--roster-id ID] FILE.jsonl|-\n"
+       "       ledgerctl roster --server URL --key KEY [--origin ORIGIN] [--title T] [--roster-id ID]\n"
+       "                        FILE.jsonl|-\n\n"
        "Reads one event per line (proto3 JSON), signs the roster header that commits to all of\n"
-       "them and appends them in one batch: all or nothing. Prints one receipt per event.\n",
+       "them and appends them in one batch: all or nothing. Prints one receipt per event. With\n"
+       "--server the roster goes through ledgerd's API (POST /v1/rosters), as for append.\n",
        Roster},
-      {"get", "print one entry as JSON",
-       "usage: ledgerctl get --data DIR INDEX\n\nPrints the entry at INDEX with its decoded event and entry hash.\n",
+      {"get", "print one entry as JSON, or any API answer with --server",
+       "usage: ledgerctl get --data DIR INDEX\n"
+       "       ledgerctl get --server URL --key KEY [--origin ORIGIN] PATH\n\n"
+       "Prints the entry at INDEX with its decoded event and entry hash. With --server, sends GET\n"
+       "PATH (like /v1/balances?region=150821, docs/api.md) to ledgerd signed with KEY and prints\n"
+       "the answer's body; a refusal prints the API's code and detail.\n",
        Get},
       {"tail", "print the last entries as JSON lines",
        "usage: ledgerctl tail --data DIR [--count N]\n\nPrints the last N (default 10) entries, oldest first.\n",

@@ -1,0 +1,226 @@
+// `ledgerctl --server URL --key KEY` as a script runs it: an in-process ledgerd (api::Server on
+// loopback, port 0) over a test ledger, and the real ledgerctl binary talking to it over HTTP
+// only (the server holds the store open), judged by exit code (tools/cli.h), stdout and stderr.
+#include <gtest/gtest.h>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/server.h"
+#include "crypto/hash.h"
+#include "crypto/note.h"
+#include "ledger/ledger.pb.h"
+#include "tests/fund_events.h"
+#include "tests/test_ledger.h"
+#include "tests/tools/subprocess.h"
+
+namespace {
+
+using namespace testing_ledger::funds;
+using testing_ledger::TempDir;
+using testing_ledger::TestLedger;
+using testing_tools::Finished;
+
+// ledgerctl's exit codes (tools/cli.h), spelled out: scripts depend on the numbers.
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitIoError = 3;
+
+class LedgerctlServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const crypto::SecretKey officer = ledger_.Register("finance-wuyuan", ledger::v1::ROLE_FINANCE_OFFICER, kWuyuan);
+    const crypto::SecretKey auditor = ledger_.Register("auditor-1", ledger::v1::ROLE_AUDITOR);
+    for (const Event& event : Reference()) ASSERT_TRUE(ledger_.Append(event, ledger_.admin()).ok());
+    ASSERT_TRUE(crypto::WriteKeyFiles(OfficerKey(), "finance-wuyuan", officer).ok());
+    ASSERT_TRUE(crypto::WriteKeyFiles(AuditorKey(), "auditor-1", auditor).ok());
+    ASSERT_TRUE(crypto::WriteKeyFiles(StrangerKey(), "stranger", crypto::SecretKey::Generate()).ok());
+    api::ServerOptions options;  // Authenticates with the store's actors.
+    options.port = 0;
+    options.threads = 2;
+    server_ = std::make_unique<api::Server>(&ledger_.store(), options);
+    ASSERT_TRUE(server_->Start().ok());
+  }
+  void TearDown() override { server_->Stop(); }
+
+  static Finished Run(std::vector<std::string> args) {
+    args.insert(args.begin(), LEDGERCTL_PATH);
+    return testing_tools::RunToCompletion(args);
+  }
+
+  std::string Url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
+  std::string Path(const std::string& name) const { return files_.path() + "/" + name; }
+  std::string OfficerKey() const { return Path("officer.key"); }
+  std::string AuditorKey() const { return Path("auditor.key"); }
+  std::string StrangerKey() const { return Path("stranger.key"); }
+
+  // A document of the officer's region in the proto3 JSON mapping, written to `id`.json.
+  std::string WriteDocument(const std::string& id) const {
+    std::ofstream(Path(id + ".json"), std::ios::binary) << DocumentJson(id);
+    return Path(id + ".json");
+  }
+  static std::string DocumentJson(const std::string& id) {
+    return R"({"event_id":")" + id + R"(","timestamp_ms":"1735689601000",)" +
+           R"("document_filed":{"document_number":"五财社〔2025〕3号","title":"通知",)" +
+           R"("sha256":")" + crypto::Base64Encode(crypto::AsBytes(crypto::Sha256(id))) +
+           R"(","region_code":")" + kWuyuan + R"("}})";
+  }
+
+  // The receipt line `ledgerctl append` prints for entry `index` (as the local append does).
+  std::string ReceiptLine(std::uint64_t index, bool duplicate) {
+    auto bytes = ledger_.store().ReadEntry(index);
+    EXPECT_TRUE(bytes.ok()) << bytes.status().ToString();
+    const std::string hash = bytes.ok() ? crypto::HexEncode(crypto::AsBytes(crypto::LeafHash(*bytes))) : "";
+    return R"({"index":)" + std::to_string(index) + R"(,"entry_hash":")" + hash + R"(","duplicate":)" +
+           (duplicate ? "true" : "false") + "}\n";
+  }
+
+  // The event id of entry `index` of the store.
+  std::string EventIdAt(std::uint64_t index) {
+    auto bytes = ledger_.store().ReadEntry(index);
+    if (!bytes.ok()) return "(" + bytes.status().ToString() + ")";
+    ledger::v1::LogEntry entry;
+    ledger::v1::Event event;
+    if (!entry.ParseFromString(*bytes) || !event.ParseFromString(entry.signed_event().event())) return "(garbled)";
+    return event.event_id();
+  }
+
+  TestLedger ledger_;
+  TempDir files_;
+  std::unique_ptr<api::Server> server_;
+};
+
+TEST_F(LedgerctlServerTest, AppendPostsTheSignedEventAndPrintsTheReceipt) {
+  const std::uint64_t index = ledger_.store().size();
+  Finished run = Run({"append", "--server", Url(), "--key", OfficerKey(), WriteDocument("doc-1")});
+  ASSERT_EQ(run.exit_code, kExitOk) << run.err;
+  EXPECT_EQ(ledger_.store().size(), index + 1);
+  EXPECT_EQ(EventIdAt(index), "doc-1");
+  EXPECT_EQ(run.out, ReceiptLine(index, false));
+  EXPECT_EQ(run.err, "");
+}
+
+TEST_F(LedgerctlServerTest, ResubmittedFileGetsTheOriginalReceiptMarkedDuplicate) {
+  const std::uint64_t index = ledger_.store().size();
+  ASSERT_EQ(Run({"append", "--server", Url(), "--key", OfficerKey(), WriteDocument("doc-1")}).exit_code, kExitOk);
+  Finished run = Run({"append", "--server", Url(), "--key", OfficerKey(), Path("doc-1.json")});
+  ASSERT_EQ(run.exit_code, kExitOk) << run.err;
+  EXPECT_EQ(run.out, ReceiptLine(index, true));
+  EXPECT_EQ(ledger_.store().size(), index + 1);
+}
+
+TEST_F(LedgerctlServerTest, AppendRefusedByTheApiPrintsItsCodeAndDetail) {
+  const std::uint64_t size = ledger_.store().size();
+  Finished run = Run({"append", "--server", Url(), "--key", AuditorKey(), WriteDocument("doc-1")});
+  EXPECT_EQ(run.exit_code, kExitFailed);  // An auditor may not call POST /v1/events.
+  EXPECT_EQ(run.err, "error: role_not_allowed: role auditor may not call POST /v1/events\n");
+  EXPECT_EQ(run.out, "");
+  EXPECT_EQ(ledger_.store().size(), size);
+}
+
+TEST_F(LedgerctlServerTest, AppendSignedForTheGivenOriginIsRefusedByAnotherLedger) {
+  Finished run = Run({"append", "--server", Url(), "--key", OfficerKey(), "--origin", "another-ledger",
+                      WriteDocument("doc-1")});
+  EXPECT_EQ(run.exit_code, kExitFailed);
+  EXPECT_EQ(run.err.rfind("error: bad_signature: ", 0), 0u) << run.err;
+}
+
+TEST_F(LedgerctlServerTest, AppendWithTheLedgersOriginGivenNeedsNoFetch) {
+  const std::uint64_t index = ledger_.store().size();
+  Finished run = Run({"append", "--server", Url(), "--key", OfficerKey(), "--origin", testing_ledger::kOrigin,
+                      WriteDocument("doc-1")});
+  ASSERT_EQ(run.exit_code, kExitOk) << run.err;
+  EXPECT_EQ(run.out, ReceiptLine(index, false));
+}
+
+TEST_F(LedgerctlServerTest, RosterPostsOneSignedRosterAndPrintsAReceiptPerEvent) {
+  const std::uint64_t index = ledger_.store().size();
+  std::ofstream(Path("roster.jsonl"), std::ios::binary) << DocumentJson("doc-1") << "\n\n" << DocumentJson("doc-2") << "\n";
+  Finished run = Run({"roster", "--server", Url(), "--key", OfficerKey(), "--title", "两份通知", Path("roster.jsonl")});
+  ASSERT_EQ(run.exit_code, kExitOk) << run.err;
+  EXPECT_EQ(ledger_.store().size(), index + 2);
+  EXPECT_EQ(EventIdAt(index), "doc-1");
+  EXPECT_EQ(EventIdAt(index + 1), "doc-2");
+  EXPECT_EQ(run.out, ReceiptLine(index, false) + ReceiptLine(index + 1, false));
+}
+
+TEST_F(LedgerctlServerTest, GetPrintsTheBodyOfAnAuthenticatedRead) {
+  Finished run = Run({"get", "--server", Url(), "--key", AuditorKey(), "/v1/actors"});
+  ASSERT_EQ(run.exit_code, kExitOk) << run.err;
+  for (const char* name : {"\"admin\"", "\"finance-wuyuan\"", "\"auditor-1\""}) {
+    EXPECT_NE(run.out.find(name), std::string::npos) << name << " in " << run.out;
+  }
+  EXPECT_EQ(run.out.back(), '\n');
+  EXPECT_EQ(run.err, "");
+}
+
+TEST_F(LedgerctlServerTest, GetSendsTheQueryAsGiven) {
+  Finished run = Run({"get", "--server", Url(), "--key", AuditorKey(), "/v1/balances?region=150821&program=R4"});
+  ASSERT_EQ(run.exit_code, kExitOk) << run.err;
+  EXPECT_NE(run.out.find(R"("region":"150821")"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find(R"("program":"R4")"), std::string::npos) << run.out;
+}
+
+TEST_F(LedgerctlServerTest, GetWithAnUnregisteredKeyExitsWithItsCode) {
+  Finished run = Run({"get", "--server", Url(), "--key", StrangerKey(), "/v1/actors"});
+  EXPECT_EQ(run.exit_code, kExitFailed);  // unknown_signer.
+  EXPECT_EQ(run.err, "error: unknown_signer: the request's signing key is not a registered, unrevoked actor\n");
+  EXPECT_EQ(run.out, "");
+}
+
+TEST_F(LedgerctlServerTest, GetOfAnUnknownPathIsNotFound) {
+  Finished run = Run({"get", "--server", Url(), "--key", AuditorKey(), "/v1/nothing"});
+  EXPECT_EQ(run.exit_code, kExitIoError);  // not_found, as for a local get past the end.
+  EXPECT_EQ(run.err, "error: not_found: no such resource: /v1/nothing\n");
+}
+
+TEST_F(LedgerctlServerTest, ServerTogetherWithDataIsAUsageError) {
+  const std::vector<std::vector<std::string>> commands = {
+      {"append", "--data", Path("ledger"), "--server", Url(), "--key", OfficerKey(), WriteDocument("doc-1")},
+      {"roster", "--server", Url(), "--data", Path("ledger"), "--key", OfficerKey(), Path("doc-1.json")},
+      {"get", "--server", Url(), "--data", Path("ledger"), "--key", AuditorKey(), "/v1/actors"},
+  };
+  for (const auto& command : commands) {
+    SCOPED_TRACE(command[0]);
+    Finished run = Run(command);
+    EXPECT_EQ(run.exit_code, kExitUsage);
+    EXPECT_EQ(run.err, "error: --server and --data are mutually exclusive (see --help)\n");
+    EXPECT_EQ(run.out, "");
+  }
+}
+
+TEST_F(LedgerctlServerTest, HttpsIsAUsageErrorUntilTls) {
+  Finished run = Run({"get", "--server", "https://127.0.0.1:8443", "--key", AuditorKey(), "/v1/actors"});
+  EXPECT_EQ(run.exit_code, kExitUsage);
+  EXPECT_NE(run.err.find("TLS client support comes with TLS"), std::string::npos) << run.err;
+}
+
+TEST_F(LedgerctlServerTest, PathThatIsNotAnOriginFormTargetIsAUsageError) {
+  Finished run = Run({"get", "--server", Url(), "--key", AuditorKey(), "v1/actors"});
+  EXPECT_EQ(run.exit_code, kExitUsage);
+  EXPECT_EQ(run.out, "");
+}
+
+TEST_F(LedgerctlServerTest, ServerThatDoesNotAnswerIsAnIoError) {
+  // A port nobody listens on: bound, then closed.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor acceptor(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  const std::string url = "http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port());
+  acceptor.close();
+  Finished run = Run({"get", "--server", url, "--key", AuditorKey(), "/v1/actors"});
+  EXPECT_EQ(run.exit_code, kExitIoError);  // unavailable.
+  EXPECT_EQ(run.err.rfind("error: unavailable: cannot connect to " + url + ": ", 0), 0u) << run.err;
+}
+
+TEST_F(LedgerctlServerTest, LocalFormsStillRefuseServerFlags) {
+  Finished run = Run({"get", "--data", Path("ledger"), "--key", AuditorKey(), "1"});
+  EXPECT_EQ(run.exit_code, kExitUsage);
+  EXPECT_EQ(run.err, "error: unknown flag --key\n");
+}
+
+}  // namespace
