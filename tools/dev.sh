@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The two quick-start commands of README.md, and what CI runs.
-#   tools/dev.sh run    install what is missing, build, create the demo ledger in ./data, verify it
+#   tools/dev.sh run    install what is missing, build, create the demo ledger in ./data, verify
+#                       it, then serve it with ledgerd on 127.0.0.1:8080 until Ctrl-C
 #   tools/dev.sh test   install what is missing, build, run every test (then the sanitizer build
 #                       when LEDGER_SANITIZE_TESTS=1)
 # Works on a fresh Debian 12 machine as root (or with sudo available).
@@ -48,9 +49,13 @@ case "${1:-}" in
       echo "using the existing ledger in $DATA (remove it for a fresh demo)"
     fi
     ./build/ledgerctl verify --data "$DATA"
+    LISTEN=${LEDGER_LISTEN:-127.0.0.1:8080}
     echo
-    echo "next: ./build/ledgerctl tail --data $DATA --count 3"
-    echo "      ./build/ledgerctl --help"
+    echo "serving the demo ledger on http://$LISTEN (Ctrl-C stops it). In another terminal:"
+    echo "  ./build/ledgerctl get --server http://$LISTEN --key $DATA/keys/auditor.key '/v1/balances'"
+    echo "  ./build/ledgerctl get --server http://$LISTEN --key $DATA/keys/auditor.key '/v1/plans?region=150825'"
+    echo "  curl http://$LISTEN/checkpoint"
+    exec ./build/ledgerd --data "$DATA" --listen "$LISTEN"
     ;;
   test)
     install_missing
