@@ -157,23 +157,39 @@ std::string AppendBody(std::string_view field, std::string_view signed_bytes) {
   return "{\"" + std::string(field) + "\":\"" + crypto::Base64Encode(signed_bytes) + "\"}";
 }
 
+// The signing key of --key and a client of --server signing with it (the client holds the key
+// by reference, so both live here).
+struct ServerConnection {
+  std::unique_ptr<crypto::NamedSecretKey> key;
+  std::unique_ptr<ApiClient> client;
+};
+
+ledger::Result<ServerConnection> ConnectToServer(const Args& args) {
+  auto server = ServerTargetFrom(args);
+  if (!server.ok()) return server.status();
+  auto key = crypto::ReadSignerKeyFile(*args.Get("key"));
+  if (!key.ok()) return key.status();
+  ServerConnection connection;
+  connection.key = std::make_unique<crypto::NamedSecretKey>(std::move(*key));
+  connection.client = std::make_unique<ApiClient>(server->url, connection.key->key);
+  connection.client->SetOrigin(server->origin);
+  return connection;
+}
+
 int AppendViaServer(const std::vector<std::string>& argv) {
   auto args = ParseFlags(argv, ServerFlags(), {"server", "key"});
   if (!args) return kExitUsage;
   if (args->positional().size() != 1) return Usage("append takes one FILE.json or -");
-  auto server = ServerTargetFrom(*args);
-  if (!server.ok()) return Fail(server.status());
-  auto key = crypto::ReadSignerKeyFile(*args->Get("key"));
-  if (!key.ok()) return Fail(key.status());
-  ApiClient client(server->url, key->key);
-  client.SetOrigin(server->origin);
+  auto connection = ConnectToServer(*args);
+  if (!connection.ok()) return Fail(connection.status());
+  ApiClient& client = *connection->client;
   auto json = ReadInput(args->positional()[0], ledger::constants::json_input_bytes_max);
   if (!json.ok()) return Fail(json.status());
   auto origin = client.Origin();
   if (!origin.ok()) return Fail(origin.status());
   auto event = EventFromJson(*json, *origin);
   if (!event.ok()) return Fail(event.status());
-  auto answer = client.Call("POST", "/v1/events", AppendBody("signed_event", ledger::SignEvent(*event, key->key)));
+  auto answer = client.Call("POST", "/v1/events", AppendBody("signed_event", ledger::SignEvent(*event, connection->key->key)));
   if (!answer.ok()) return Fail(answer.status());
   auto receipt = ReceiptFromAppendAnswer(*answer);
   if (!receipt.ok()) return Fail(receipt.status());
@@ -210,19 +226,16 @@ int RosterViaServer(const std::vector<std::string>& argv) {
   auto args = ParseFlags(argv, ServerFlags({"title", "roster-id"}), {"server", "key"});
   if (!args) return kExitUsage;
   if (args->positional().size() != 1) return Usage("roster takes one FILE.jsonl or -");
-  auto server = ServerTargetFrom(*args);
-  if (!server.ok()) return Fail(server.status());
-  auto key = crypto::ReadSignerKeyFile(*args->Get("key"));
-  if (!key.ok()) return Fail(key.status());
-  ApiClient client(server->url, key->key);
-  client.SetOrigin(server->origin);
+  auto connection = ConnectToServer(*args);
+  if (!connection.ok()) return Fail(connection.status());
+  ApiClient& client = *connection->client;
   auto text = ReadRosterInput(*args);
   if (!text.ok()) return Fail(text.status());
   auto origin = client.Origin();
   if (!origin.ok()) return Fail(origin.status());
   auto events = RosterEvents(*text, *origin);
   if (!events.ok()) return Fail(events.status());
-  const std::string roster = ledger::SignRoster(RosterHeaderFor(*args, *origin), *events, key->key);
+  const std::string roster = ledger::SignRoster(RosterHeaderFor(*args, *origin), *events, connection->key->key);
   auto answer = client.Call("POST", "/v1/rosters", AppendBody("signed_roster", roster));
   if (!answer.ok()) return Fail(answer.status());
   auto receipts = ReceiptsFromRosterAnswer(*answer);
@@ -273,12 +286,9 @@ int GetViaServer(const std::vector<std::string>& argv) {
   if (!IsRequestPath(path)) {
     return Usage("PATH must start with '/' and have no spaces (percent-encode them), like /v1/balances?region=150821");
   }
-  auto server = ServerTargetFrom(*args);
-  if (!server.ok()) return Fail(server.status());
-  auto key = crypto::ReadSignerKeyFile(*args->Get("key"));
-  if (!key.ok()) return Fail(key.status());
-  ApiClient client(server->url, key->key);
-  client.SetOrigin(server->origin);
+  auto connection = ConnectToServer(*args);
+  if (!connection.ok()) return Fail(connection.status());
+  ApiClient& client = *connection->client;
   auto body = client.Call("GET", path);
   if (!body.ok()) return Fail(body.status());
   std::cout << *body;

@@ -15,6 +15,7 @@
 #include "ledger/event_signer.h"
 #include "replay/verifier.h"
 #include "tests/test_ledger.h"
+#include "tests/verify_ledger.h"
 #include "tests/tools/subprocess.h"
 
 namespace api {
@@ -161,9 +162,7 @@ TEST_F(LedgerdTest, SigtermDuringLoadKeepsEveryAcknowledgedEvent) {
   for (auto& thread : submitters) thread.join();
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
-  auto log_key = crypto::ReadVerifierKeyFile(ledger::LogPublicKeyPath(t.dir()));
-  ASSERT_TRUE(log_key.ok());
-  auto report = replay::VerifyLog({t.dir(), *log_key, 2, {}});
+  auto report = testing_ledger::VerifyLedger(t.dir());
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->ok()) << report->problem.ToString();
   t.Open();

@@ -11,6 +11,7 @@
 #include "replay/verifier.h"
 #include "tests/fund_events.h"
 #include "tests/test_ledger.h"
+#include "tests/verify_ledger.h"
 
 namespace {
 
@@ -101,9 +102,7 @@ TEST_F(PrivacyTest, ThePseudonymIsWhatTheLogHolds) {
 TEST_F(PrivacyTest, ErasureKeepsTheChainAndTheCountsButNotTheIdentity) {
   ASSERT_TRUE(vault_->Erase(subject_).ok());
   EXPECT_EQ(vault_->Read(subject_).status().code(), ledger::Code::kErased);
-  auto log_key = crypto::ReadVerifierKeyFile(ledger::LogPublicKeyPath(ledger_.dir()));
-  ASSERT_TRUE(log_key.ok());
-  auto report = replay::VerifyLog({ledger_.dir(), *log_key, 2, {}});
+  auto report = testing_ledger::VerifyLedger(ledger_.dir());
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->ok()) << report->problem.ToString();
   ledger_.Open();

@@ -8,6 +8,7 @@
 #include "tests/fund_events.h"
 #include "tests/insider.h"
 #include "tests/test_ledger.h"
+#include "tests/verify_ledger.h"
 
 namespace {
 
@@ -49,9 +50,7 @@ TEST_F(ReplayerTest, RebuildReproducesTheStoredProjectionsExactly) {
 }
 
 TEST_F(ReplayerTest, VerifyReplaysToTheSameDigest) {
-  auto log_key = crypto::ReadVerifierKeyFile(ledger::LogPublicKeyPath(ledger_.dir()));
-  ASSERT_TRUE(log_key.ok());
-  auto report = replay::VerifyLog({ledger_.dir(), *log_key, 2, {}});
+  auto report = testing_ledger::VerifyLedger(ledger_.dir());
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   ASSERT_TRUE(report->ok()) << report->problem.ToString();
   EXPECT_EQ(report->projection_digest, Stored());
