@@ -475,14 +475,9 @@ void Api::Handle(HttpRequest request, std::function<void(HttpResponse)> done) {
   if (!found->access.is_public) {
     auto key = authenticate_(*request_ptr);
     if (!key.ok()) return Fail(call, key.status());
-    const std::string key_bytes(crypto::AsBytes(*key));
-    bool known = false;
-    for (const v1::ActorRecord& record : store_->Actors()) {
-      if (record.actor().public_key() != key_bytes) continue;
-      known = true;
-      call.caller = record;
-    }
-    if (!known) return Fail(call, Status(Code::kUnknownSigner, "the request's signing key is not a registered actor"));
+    auto record = store_->FindActor(*key);
+    if (!record) return Fail(call, Status(Code::kUnknownSigner, "the request's signing key is not a registered actor"));
+    call.caller = std::move(*record);
     if (call.caller.has_revoked_index()) {
       return Fail(call, Status(Code::kRevokedSigner, "actor '" + call.caller.actor().name() + "' is revoked"));
     }

@@ -159,12 +159,8 @@ class Server::Impl {
     return authenticator_.Check(request.method, request.target, request.body, header(kKeyHeader),
                                 header(kTimestampHeader), header(kSignatureHeader), now,
                                 [store](const crypto::PublicKey& key) {
-                                  const std::string bytes(crypto::AsBytes(key));
-                                  for (const auto& record : store->Actors()) {
-                                    if (record.actor().public_key() == bytes && !record.has_revoked_index()) {
-                                      return ledger::Status::Ok();
-                                    }
-                                  }
+                                  auto record = store->FindActor(key);
+                                  if (record && !record->has_revoked_index()) return ledger::Status::Ok();
                                   return ledger::Status(ledger::Code::kUnknownSigner,
                                                         "the request's signing key is not a registered, unrevoked actor");
                                 });

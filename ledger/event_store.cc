@@ -118,6 +118,14 @@ class EventStore::Impl {
     std::lock_guard<std::mutex> lock(published_mutex_);
     return published_actors_;
   }
+  std::optional<v1::ActorRecord> FindActor(const crypto::PublicKey& key) const {
+    const std::string_view bytes = crypto::AsBytes(key);
+    std::lock_guard<std::mutex> lock(published_mutex_);
+    for (const v1::ActorRecord& record : published_actors_) {
+      if (record.actor().public_key() == bytes) return record;
+    }
+    return std::nullopt;
+  }
   std::optional<crypto::Hash> TreeNode(std::uint8_t level, std::uint64_t index) const;
   std::size_t queue_depth() const { return queued_.load(std::memory_order_relaxed); }
   StoreStats stats() const {
@@ -865,6 +873,9 @@ std::optional<crypto::Hash> EventStore::TreeNode(std::uint8_t level, std::uint64
 }
 std::size_t EventStore::queue_depth() const { return impl_->queue_depth(); }
 const RowReader& EventStore::projection_rows() const { return impl_->projection_rows(); }
+std::optional<v1::ActorRecord> EventStore::FindActor(const crypto::PublicKey& key) const {
+  return impl_->FindActor(key);
+}
 StoreStats EventStore::stats() const { return impl_->stats(); }
 
 }  // namespace ledger

@@ -106,6 +106,8 @@ class EventStore {
   Result<std::uint64_t> FindEventId(const std::string& event_id) const;
   // Actors as of the head.
   std::vector<v1::ActorRecord> Actors() const;
+  // The actor with this public key as of the head, without copying the others; nullopt if none.
+  std::optional<v1::ActorRecord> FindActor(const crypto::PublicKey& key) const;
   // Hash of the complete Merkle node (level, index), read from the store.
   std::optional<crypto::Hash> TreeNode(std::uint8_t level, std::uint64_t index) const;
   // Rows of the domain projections (ledger/funds_query.h reads them), durable writes only.

@@ -7,6 +7,11 @@
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <rocksdb/db.h>
+#include <time.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -26,6 +31,9 @@
 #include "ledger/event_store.h"
 #include "ledger/log_reader.h"
 #include "replay/verifier.h"
+#include "api/request_auth.h"
+#include "api/server.h"
+#include "crypto/hash.h"
 #include "tools/bench_funds.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
@@ -94,6 +102,7 @@ struct Bench {
   std::uint64_t events = 200'000;
   std::uint64_t roster_events = 200'000;
   std::size_t window = 8;  // Appends each submitter keeps in flight.
+  bool http = true;        // Also signed appends over HTTP (--no-http skips them).
   double resident_after_appends_mib = 0;
   crypto::SecretKey admin = crypto::SecretKey::Generate();
   std::vector<crypto::SecretKey> officers;
@@ -148,6 +157,7 @@ struct Bench {
   ledger::Status Rosters(double verify_limit);
   ledger::Status MemoryAndDisk();
   ledger::Status Funds(std::uint64_t fund_events);
+  ledger::Status HttpAppends(double in_process_rate);
 };
 
 ledger::Status Bench::Setup() {
@@ -414,6 +424,112 @@ ledger::Status Bench::Funds(std::uint64_t fund_events) {
   return ledger::Status::Ok();
 }
 
+// CPU time of the calling thread, in seconds.
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+// Signed appends over HTTP: ledgerd's server in this process on loopback, 64 keep-alive
+// connections, each with one request in flight (the server answers one request per connection
+// at a time). Events and request signatures are made before the timed phase.
+ledger::Status Bench::HttpAppends(double in_process_rate) {
+  namespace asio = boost::asio;
+  namespace beast = boost::beast;
+  namespace http = beast::http;
+  api::ServerOptions options;
+  options.port = 0;
+  api::Server server(store.get(), options);
+  if (auto s = server.Start(); !s.ok()) return s;
+  const std::size_t count = static_cast<std::size_t>(std::min<std::uint64_t>(events, kRoundEventsMax));
+  std::vector<std::vector<std::string>> work = SignRound(count);
+  std::vector<std::vector<http::request<http::string_body>>> requests(kSubmitters);
+  const std::int64_t now = NowMs();
+  for (std::size_t s = 0; s < kSubmitters; ++s) {
+    for (std::string& event : work[s]) {
+      http::request<http::string_body> request{http::verb::post, "/v1/events", 11};
+      request.set(http::field::host, "127.0.0.1");
+      request.keep_alive(true);
+      request.body() = "{\"signed_event\":\"" + crypto::Base64Encode(event) + "\"}";
+      auto signature = api::SignRequest(officers[s], kOrigin, "POST", "/v1/events", now, request.body());
+      request.set(std::string(api::kKeyHeader), signature.key_b64);
+      request.set(std::string(api::kTimestampHeader), signature.timestamp);
+      request.set(std::string(api::kSignatureHeader), signature.signature_b64);
+      request.prepare_payload();
+      requests[s].push_back(std::move(request));
+    }
+  }
+  std::vector<std::vector<double>> latencies(kSubmitters);
+  std::vector<double> client_cpu(kSubmitters, 0);
+  std::atomic<std::uint64_t> acknowledged{0};
+  std::mutex mutex;
+  ledger::Status failure;
+  std::latch ready(static_cast<std::ptrdiff_t>(kSubmitters) + 1);
+  std::vector<std::thread> threads;
+  for (std::size_t s = 0; s < kSubmitters; ++s) {
+    threads.emplace_back([&, s] {
+      pthread_setname_np(pthread_self(), "bench-http");
+      asio::io_context io;
+      beast::tcp_stream stream(io);
+      beast::error_code ec;
+      stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), server.port()), ec);
+      beast::flat_buffer buffer;
+      ready.arrive_and_wait();
+      const double cpu_start = ThreadCpuSeconds();
+      for (auto& request : requests[s]) {
+        if (ec) break;
+        auto t0 = Clock::now();
+        http::write(stream, request, ec);
+        http::response<http::string_body> response;
+        if (!ec) http::read(stream, buffer, response, ec);
+        if (!ec && response.result_int() != 201) {
+          std::lock_guard<std::mutex> lock(mutex);
+          failure = ledger::Status(ledger::Code::kIOError, "HTTP " + std::to_string(response.result_int()) + ": " + response.body());
+          break;
+        }
+        latencies[s].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        ++acknowledged;
+      }
+      client_cpu[s] = ThreadCpuSeconds() - cpu_start;
+      if (ec) {
+        std::lock_guard<std::mutex> lock(mutex);
+        failure = ledger::Status(ledger::Code::kIOError, "HTTP client: " + ec.message());
+      }
+    });
+  }
+  rusage before{};
+  getrusage(RUSAGE_SELF, &before);
+  ready.arrive_and_wait();
+  auto start = Clock::now();
+  for (auto& thread : threads) thread.join();
+  const double seconds = Seconds(Clock::now() - start);
+  rusage after{};
+  getrusage(RUSAGE_SELF, &after);
+  server.Stop();
+  if (!failure.ok()) return failure;
+  auto cpu = [](const rusage& r) {
+    return static_cast<double>(r.ru_utime.tv_sec + r.ru_stime.tv_sec) +
+           static_cast<double>(r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e6;
+  };
+  const double process_cpu = cpu(after) - cpu(before);
+  double client = 0;
+  for (double c : client_cpu) client += c;
+  std::vector<double> all;
+  for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
+  const double rate = static_cast<double>(acknowledged.load()) / seconds;
+  const double p99 = Percentile(all, 0.99);
+  Figure("http_appends_per_second", rate);
+  Figure("http_ratio_to_in_process", rate / in_process_rate);
+  Figure("http_p99_ms", p99);
+  Figure("http_client_cpu_share", process_cpu > 0 ? client / process_cpu : 0);
+  Line("signed appends over HTTP, 64 keep-alive connections, one request each in flight: " + Fixed(rate) +
+       " events/s = " + Fixed(rate / in_process_rate, 2) + " x the in-process rate " + Fixed(in_process_rate) +
+       "/s (target >= 0.7); p99 " + Fixed(p99, 1) + " ms; the bench's HTTP clients took " +
+       Fixed(process_cpu > 0 ? 100 * client / process_cpu : 0) + "% of the process's CPU in that phase");
+  return ledger::Status::Ok();
+}
+
 ledger::Status Bench::MemoryAndDisk() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -449,8 +565,8 @@ ledger::Status Bench::MemoryAndDisk() {
 }  // namespace
 
 int RunBench(const std::vector<std::string>& argv) {
-  auto args = Args::Parse(argv, {"json"});
-  if (!args || !args->OnlyKnown({"events", "roster-events", "fund-events", "window", "dir", "json"})) {
+  auto args = Args::Parse(argv, {"json", "no-http"});
+  if (!args || !args->OnlyKnown({"events", "roster-events", "fund-events", "window", "dir", "json", "no-http"})) {
     return kExitUsage;
   }
   Bench bench;
@@ -465,6 +581,7 @@ int RunBench(const std::vector<std::string>& argv) {
   bench.events = *events;
   bench.roster_events = *roster_events;
   bench.window = static_cast<std::size_t>(*window);
+  bench.http = !args->Has("no-http");
   bool temporary = !args->Has("dir");
   bench.dir = args->GetOr("dir", (std::filesystem::temp_directory_path() / ("ledger-bench-" + RandomId())).string());
   std::filesystem::create_directories(bench.dir);
@@ -486,6 +603,7 @@ int RunBench(const std::vector<std::string>& argv) {
     bench.Figure("verify_limit_before_appends_per_second", limit);
     if (status.ok()) status = bench.SignedAppends(limit, &peak);
     if (status.ok()) status = bench.LatencyAtHalfLoad(peak);
+    if (status.ok() && bench.http) status = bench.HttpAppends(peak);
     limit = MeasureVerifyLimit();
     bench.Figure("verify_limit_before_verify_per_second", limit);
     if (status.ok()) status = bench.Verification(limit);
