@@ -95,6 +95,11 @@ class ApiTest : public ::testing::Test {
             response.body()};
   }
 
+  // The body of POST /v1/events for a signed event.
+  static std::string EventBody(const std::string& signed_event) {
+    return "{\"signed_event\":\"" + crypto::Base64Encode(signed_event) + "\"}";
+  }
+
   static std::string Field(const std::string& json, const std::string& name) {
     const std::string key = "\"" + name + "\":";
     auto at = json.find(key);
@@ -186,7 +191,7 @@ TEST_F(ApiTest, UnknownQueryParameterIsBadRequest) {
 
 TEST_F(ApiTest, AppendAnswersWithTheDurableReceipt) {
   const std::string event = ledger::SignEvent(PayUnit("pay-1", 1'589'000), wuyuan_);
-  const std::string body = "{\"signed_event\":\"" + crypto::Base64Encode(event) + "\"}";
+  const std::string body = EventBody(event);
   Answer answer = Send("POST", "/v1/events", body, &wuyuan_);
   ASSERT_EQ(answer.status, 201) << answer.body;
   EXPECT_EQ(Field(answer.body, "index"), "\"" + std::to_string(ledger_.store().size() - 1) + "\"");
@@ -196,7 +201,7 @@ TEST_F(ApiTest, AppendAnswersWithTheDurableReceipt) {
 TEST_F(ApiTest, OverdraftIsUnprocessableAndNamesTheAmounts) {
   const std::string event = ledger::SignEvent(PayUnit("pay-1", 6'000'001), wuyuan_);
   const std::uint64_t size = ledger_.store().size();
-  Answer answer = Send("POST", "/v1/events", "{\"signed_event\":\"" + crypto::Base64Encode(event) + "\"}", &wuyuan_);
+  Answer answer = Send("POST", "/v1/events", EventBody(event), &wuyuan_);
   EXPECT_EQ(answer.status, 422);
   EXPECT_EQ(Field(answer.body, "code"), "\"overdraft\"");
   EXPECT_NE(answer.body.find("has 60,000.00 yuan available, disbursement asks 60,000.01"), std::string::npos);
@@ -266,7 +271,7 @@ TEST_F(ApiTest, SixtyFourConcurrentSubmittersLoseAndDuplicateNothing) {
       for (int i = 0; i < kEach; ++i) {
         const std::string id = "doc-" + std::to_string(t) + "-" + std::to_string(i);
         const std::string event = ledger::SignEvent(TestLedger::Document(id, kWuyuan), wuyuan_);
-        Answer answer = Send("POST", "/v1/events", "{\"signed_event\":\"" + crypto::Base64Encode(event) + "\"}",
+        Answer answer = Send("POST", "/v1/events", EventBody(event),
                              &wuyuan_);
         if (answer.status == 201) ++created;
       }
@@ -285,8 +290,8 @@ TEST_F(ApiTest, SixtyFourConcurrentSubmittersLoseAndDuplicateNothing) {
 TEST_F(ApiTest, MetricsCountAppendsAndRejectionsByReason) {
   const std::string good = ledger::SignEvent(PayUnit("pay-1", 100), wuyuan_);
   const std::string bad = ledger::SignEvent(PayUnit("pay-2", 60'000'000), wuyuan_);
-  ASSERT_EQ(Send("POST", "/v1/events", "{\"signed_event\":\"" + crypto::Base64Encode(good) + "\"}", &wuyuan_).status, 201);
-  ASSERT_EQ(Send("POST", "/v1/events", "{\"signed_event\":\"" + crypto::Base64Encode(bad) + "\"}", &wuyuan_).status, 422);
+  ASSERT_EQ(Send("POST", "/v1/events", EventBody(good), &wuyuan_).status, 201);
+  ASSERT_EQ(Send("POST", "/v1/events", EventBody(bad), &wuyuan_).status, 422);
   Answer metrics = Send("GET", "/metrics");
   ASSERT_EQ(metrics.status, 200);
   EXPECT_EQ(metrics.content_type, "text/plain; version=0.0.4; charset=utf-8");

@@ -39,7 +39,7 @@ using ledger::v1::Event;
 using testing_ledger::TempDir;
 using testing_tools::Finished;
 
-constexpr int kExitOk = 0;
+using testing_tools::kExitOk;
 constexpr const char* kShortRegion = "150825";
 constexpr const char* kShortProgram = "N-PUBLIC-POST";
 

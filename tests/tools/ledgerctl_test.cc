@@ -25,11 +25,10 @@ namespace {
 using testing_ledger::TempDir;
 using testing_tools::Finished;
 
-// ledgerctl's exit codes (tools/cli.h), spelled out: scripts depend on the numbers.
-constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitIoError = 3;
+using testing_tools::kExitFailed;
+using testing_tools::kExitIoError;
+using testing_tools::kExitOk;
+using testing_tools::kExitUsage;
 
 constexpr const char* kOrigin = "ledgerctl-test";
 constexpr const char* kCommands[] = {"keygen", "init", "append", "roster", "get",

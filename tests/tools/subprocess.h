@@ -22,6 +22,12 @@ extern char** environ;
 
 namespace testing_tools {
 
+// ledgerctl's exit codes (tools/cli.h), spelled out: scripts depend on the numbers.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitIoError = 3;
+
 // A started child process. Its stdin is /dev/null; its stdout, and its stderr unless it is
 // inherited, are pipes the parent reads. The destructor kills and reaps a child still running,
 // so a failed assertion never leaves one behind.
