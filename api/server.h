@@ -1,6 +1,7 @@
 // The ledger's HTTP server (Boost.Beast): asynchronous connections on a pool of I/O threads,
 // each request read whole under a timeout and a body limit, then answered by api::Api
-// (api/handlers.h), whose route table says who may call what. docs/api.md.
+// (api/handlers.h), whose route table says who may call what. A connection may pipeline up to
+// constants::http_pipeline_max requests; answers leave in request order. docs/api.md.
 //
 // Server runs its own I/O threads; Start/Stop may be called from any thread.
 #pragma once
@@ -39,7 +40,9 @@ class Server {
   ledger::Status Start();
   // The bound port (useful with port 0).
   std::uint16_t port() const;
-  // Stops accepting, closes connections, joins the I/O threads. Idempotent.
+  // Stops accepting; answers the requests already read (appends once durable; later requests get
+  // 503), waiting at most constants::http_drain_seconds; closes connections, joins the I/O
+  // threads. Idempotent.
   void Stop();
 
  private:

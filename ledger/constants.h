@@ -77,6 +77,14 @@ inline constexpr std::size_t http_body_bytes_max = 16 << 20;
 inline constexpr std::size_t http_header_bytes_max = 16 << 10;
 // A request must arrive whole, and a response be taken, within this many seconds.
 inline constexpr int http_io_timeout_seconds = 30;
+// Requests one connection may have in flight (HTTP/1.1 pipelining, answered in order). Beyond
+// this, or once the requests in flight hold a full body's worth of bytes, the server reads no
+// more from that connection until an answer leaves, so its memory stays bounded per connection.
+inline constexpr std::size_t http_pipeline_max = 16;
+inline constexpr std::size_t http_pipeline_bytes_max = http_body_bytes_max;
+// On SIGTERM the server stops accepting, answers what it is working on (appends finish once
+// durable) and waits at most this long for those answers to be taken before it closes.
+inline constexpr int http_drain_seconds = 10;
 
 // Ledgerctl as a client of ledgerd (--server): connecting, sending a request and receiving its
 // answer each get this many seconds, the server's own limit, so a stalled server or network
