@@ -6,6 +6,7 @@
 #include <string>
 
 #include "api/server.h"
+#include "ledger/vault.h"
 #include "crypto/signing.h"
 #include "ledger/event_store.h"
 
@@ -65,6 +66,13 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << store.status().ToString() << "\n";
     return 3;
   }
+  // The personal-data vault beside the log (DIR/vault, DIR/vault.key), created on first use.
+  auto vault = ledger::Vault::Open(data);
+  if (!vault.ok()) {
+    std::cerr << "error: " << vault.status().ToString() << "\n";
+    return 3;
+  }
+  options.vault = vault->get();
   api::Server server(store->get(), options);
   if (auto s = server.Start(); !s.ok()) {
     std::cerr << "error: " << s.ToString() << "\n";

@@ -281,7 +281,8 @@ class Server::Impl {
         authenticator_(store->origin(), ledger::constants::request_skew_ms_max,
                        ledger::constants::replay_cache_entries_max),
         api_(store, options_.authenticate ? options_.authenticate
-                                          : [this, store](const HttpRequest& request) { return Authenticate(store, request); }),
+                                          : [this, store](const HttpRequest& request) { return Authenticate(store, request); },
+             options_.vault),
         acceptor_(asio::make_strand(io_)) {}
 
   // Checks the request's signature headers; only registered, unrevoked actors' signatures are

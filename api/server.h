@@ -30,6 +30,8 @@ struct ServerOptions {
   // Checks a signed request's headers; unset: the scheme of api/request_auth.h against the
   // store's actors, with a replay cache.
   Authenticate authenticate;
+  // The ledger's personal-data vault (ledger/vault.h), for /v1/persons; null serves none.
+  ledger::Vault* vault = nullptr;
 };
 
 class Server {

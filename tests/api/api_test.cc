@@ -19,6 +19,7 @@
 #include "crypto/hash.h"
 #include "ledger/constants.h"
 #include "ledger/event_signer.h"
+#include "ledger/vault.h"
 #include "tests/fund_events.h"
 #include "tests/test_ledger.h"
 
@@ -51,7 +52,11 @@ class ApiTest : public ::testing::Test {
     for (const Event& event : {Plan("plan-1", 10'000'000), Arrival("arrival-1", "plan-1", 6'000'000)}) {
       ASSERT_TRUE(ledger_.Append(event, wuyuan_).ok());
     }
+    auto vault = ledger::Vault::Open(ledger_.dir());
+    ASSERT_TRUE(vault.ok()) << vault.status().ToString();
+    vault_ = std::move(*vault);
     api::ServerOptions options;
+    options.vault = vault_.get();
     options.port = 0;
     options.threads = 2;
     options.io_timeout = std::chrono::milliseconds(500);
@@ -110,6 +115,7 @@ class ApiTest : public ::testing::Test {
   }
 
   TestLedger ledger_;
+  std::unique_ptr<ledger::Vault> vault_;
   crypto::SecretKey wuyuan_ = crypto::SecretKey::Generate();
   crypto::SecretKey auditor_ = crypto::SecretKey::Generate();
   crypto::SecretKey inspector_ = crypto::SecretKey::Generate();
@@ -224,7 +230,7 @@ TEST_F(ApiTest, UnknownFieldIsBadRequest) {
 TEST_F(ApiTest, WrongTypeIsBadRequest) {
   Answer answer = Send("POST", "/v1/events", "{\"signed_event\":42}", &wuyuan_);
   EXPECT_EQ(answer.status, 400);
-  EXPECT_NE(answer.body.find("must be a base64 string"), std::string::npos) << answer.body;
+  EXPECT_NE(answer.body.find("field 'signed_event' must be a string"), std::string::npos) << answer.body;
 }
 
 TEST_F(ApiTest, BodyOverTheLimitIsTooLarge) {
@@ -260,6 +266,85 @@ TEST_F(ApiTest, AClientThatDoesNotFinishItsRequestIsCutOff) {
   stream.read_some(asio::buffer(&byte, 1), ec);
   EXPECT_EQ(ec, asio::error::eof) << ec.message();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+}
+
+// Personal data: registered into the vault, read only after the read is logged.
+class PersonApiTest : public ApiTest {
+ protected:
+  static constexpr const char* kIdNumber = "11010519491231002X";  // Valid (domain.md).
+  static constexpr const char* kBankAccount = "6222020200112233445";
+  static std::string PersonBody(const std::string& id_number = kIdNumber) {
+    return std::string("{\"name\":\"张三\",\"id_number\":\"") + id_number + "\",\"bank_account\":\"" +
+           kBankAccount + "\"}";
+  }
+  // Registers the person in the vault through the API and in the log; returns the subject id.
+  std::string RegisterPerson() {
+    Answer answer = Send("POST", "/v1/persons", PersonBody(), &wuyuan_);
+    EXPECT_EQ(answer.status, 201) << answer.body;
+    const std::string subject = vault_->SubjectId(kIdNumber);
+    Event person = Person("person-1", subject);
+    person.mutable_person_registered()->set_account_digest(vault_->AccountDigest(kBankAccount));
+    EXPECT_TRUE(ledger_.Append(person, wuyuan_).ok());
+    return subject;
+  }
+};
+
+TEST_F(PersonApiTest, RegisteringAPersonAnswersTheirPseudonymsAndLogsNothing) {
+  const std::uint64_t size = ledger_.store().size();
+  Answer answer = Send("POST", "/v1/persons", PersonBody(), &wuyuan_);
+  ASSERT_EQ(answer.status, 201) << answer.body;
+  EXPECT_EQ(Field(answer.body, "subject_id"), "\"" + vault_->SubjectId(kIdNumber) + "\"");
+  EXPECT_EQ(Field(answer.body, "account_digest"), "\"" + vault_->AccountDigest(kBankAccount) + "\"");
+  EXPECT_EQ(ledger_.store().size(), size);
+}
+
+TEST_F(PersonApiTest, ABadIdNumberIsUnprocessable) {
+  Answer answer = Send("POST", "/v1/persons", PersonBody("110105194912310021"), &wuyuan_);
+  EXPECT_EQ(answer.status, 422);
+  EXPECT_EQ(Field(answer.body, "code"), "\"invalid_identifier\"");
+}
+
+TEST_F(PersonApiTest, AnAuditorMayNotRegisterAPerson) {
+  EXPECT_EQ(Send("POST", "/v1/persons", PersonBody(), &auditor_).status, 403);
+}
+
+TEST_F(PersonApiTest, AReadReleasesTheDataOnlyWithTheReadLogged) {
+  const std::string subject = RegisterPerson();
+  const std::uint64_t size = ledger_.store().size();
+  const std::string event = ledger::SignEvent(PersonRead("read-1", subject), wuyuan_);
+  Answer answer = Send("POST", "/v1/persons/read", EventBody(event), &wuyuan_);
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(Field(answer.body, "name"), "\"张三\"");
+  EXPECT_EQ(Field(answer.body, "id_number"), std::string("\"") + kIdNumber + "\"");
+  EXPECT_EQ(Field(answer.body, "bank_account"), std::string("\"") + kBankAccount + "\"");
+  EXPECT_NE(answer.body.find("\"index\":\"" + std::to_string(size) + "\""), std::string::npos) << answer.body;
+  ASSERT_EQ(ledger_.store().size(), size + 1);
+  auto entry = ledger_.store().ReadEntry(size);
+  ASSERT_TRUE(entry.ok());
+  ledger::v1::LogEntry logged;
+  ASSERT_TRUE(logged.ParseFromString(*entry));
+  EXPECT_EQ(logged.signed_event().SerializeAsString(), event);
+}
+
+TEST_F(PersonApiTest, AReadEventSignedByAnotherKeyIsRefused) {
+  const std::string subject = RegisterPerson();
+  const std::uint64_t size = ledger_.store().size();
+  const std::string event = ledger::SignEvent(PersonRead("read-1", subject), wuyuan_);
+  Answer answer = Send("POST", "/v1/persons/read", EventBody(event), &auditor_);
+  EXPECT_EQ(answer.status, 401);
+  EXPECT_EQ(Field(answer.body, "code"), "\"bad_signature\"");
+  EXPECT_EQ(ledger_.store().size(), size);
+}
+
+TEST_F(PersonApiTest, AnErasedPersonIsGoneAndNothingIsLogged) {
+  const std::string subject = RegisterPerson();
+  ASSERT_TRUE(vault_->Erase(subject).ok());
+  const std::uint64_t size = ledger_.store().size();
+  const std::string event = ledger::SignEvent(PersonRead("read-1", subject), wuyuan_);
+  Answer answer = Send("POST", "/v1/persons/read", EventBody(event), &wuyuan_);
+  EXPECT_EQ(answer.status, 410);
+  EXPECT_EQ(Field(answer.body, "code"), "\"erased\"");
+  EXPECT_EQ(ledger_.store().size(), size);
 }
 
 // Pipelining: requests written back to back on one connection, answers read in order.
