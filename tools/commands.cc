@@ -63,15 +63,16 @@ std::optional<Where> WhereFrom(const std::vector<std::string>& argv) {
 
 // The flags every --server form takes, before the command's own.
 std::vector<std::string> ServerFlags(std::vector<std::string> more = {}) {
-  more.insert(more.begin(), {"server", "key", "origin"});
+  more.insert(more.begin(), {"server", "key", "origin", "ca"});
   return more;
 }
 
-// What --server and --origin name, checked before any file is read. kInvalidArgument (a usage
-// error) for a bad URL or origin.
+// What --server, --origin and --ca name, checked before any file is read. kInvalidArgument (a
+// usage error) for a bad URL or origin, or --ca without https://.
 struct ServerTarget {
   ServerUrl url;
-  std::string origin;  // Empty: ApiClient fetches it from the server.
+  std::string origin;                // Empty: ApiClient fetches it from the server.
+  std::string trusted_certificates;  // --ca; empty: the system's trust store.
 };
 ledger::Result<ServerTarget> ServerTargetFrom(const Args& args) {
   auto url = ParseServerUrl(*args.Get("server"));
@@ -80,7 +81,11 @@ ledger::Result<ServerTarget> ServerTargetFrom(const Args& args) {
   if (args.Has("origin") && !crypto::IsValidKeyName(origin)) {
     return ledger::Status(ledger::Code::kInvalidArgument, "--origin must be non-empty, with no spaces and no '+'");
   }
-  return ServerTarget{std::move(*url), std::move(origin)};
+  std::string trusted_certificates = args.GetOr("ca", "");
+  if (args.Has("ca") && (!url->tls || trusted_certificates.empty())) {
+    return ledger::Status(ledger::Code::kInvalidArgument, "--ca names a PEM file of trusted certificates for an https:// server");
+  }
+  return ServerTarget{std::move(*url), std::move(origin), std::move(trusted_certificates)};
 }
 
 // --- keygen ---------------------------------------------------------------------------------
@@ -242,6 +247,7 @@ ledger::Result<ServerConnection> ConnectToServer(const Args& args) {
   connection.key = std::make_unique<crypto::NamedSecretKey>(std::move(*key));
   connection.client = std::make_unique<ApiClient>(server->url, connection.key->key);
   connection.client->SetOrigin(server->origin);
+  connection.client->SetTrustedCertificates(server->trusted_certificates);
   return connection;
 }
 
@@ -512,21 +518,24 @@ const std::vector<Command>& Commands() {
        Init},
       {"append", "sign and append one event (proto3 JSON)",
        "usage: ledgerctl append --data DIR --key KEY FILE.json|-\n"
-       "       ledgerctl append --server URL --key KEY [--origin ORIGIN] FILE.json|-\n\n"
+       "       ledgerctl append --server URL --key KEY [--origin ORIGIN] [--ca FILE] FILE.json|-\n\n"
        "Reads one ledger.v1.Event in the proto3 JSON mapping (origin, timestamp_ms and event_id are\n"
        "filled in when absent), signs its bytes with KEY and appends it. Prints the receipt\n"
        "{index, entry_hash, duplicate}. Resubmitting the same event id with the same bytes returns\n"
-       "the original receipt. With --server (http://HOST:PORT of a running ledgerd) the event goes\n"
-       "through the API as a request signed with KEY, for the origin the server's GET /v1/log-key\n"
-       "names unless --origin is given; a refusal prints the API's code and detail. Example:\n"
+       "the original receipt. With --server (http[s]://HOST:PORT of a running ledgerd) the event\n"
+       "goes through the API as a request signed with KEY, for the origin the server's GET\n"
+       "/v1/log-key names unless --origin is given; a refusal prints the API's code and detail.\n"
+       "An https:// server's certificate is verified against --ca FILE (PEM), or else the\n"
+       "system's trusted certificates, always. Example:\n"
        "  {\"event_id\":\"doc-1\",\"document_filed\":{\"document_number\":\"临财社〔2025〕3号\",\n"
        "   \"title\":\"通知\",\"sha256\":\"<base64 of 32 bytes>\",\"region_code\":\"150802\"}}\n",
        Append},
       {"roster", "sign a roster of events once and append it",
-       "usage: ledgerctl roster --data DIR --key KEY [--title T] [--roster-id ID] [CSV flags] FILE\n"
-       "       ledgerctl roster --server URL --key KEY [--origin ORIGIN] [--title T] [--roster-id ID]\n"
+       "usage: ledgerctl roster --data DIR --key KEY [--title T] [--roster-id ID] [--format csv|jsonl]\n"
        "                        [CSV flags] FILE\n"
-       "CSV flags: [--format csv|jsonl] [--period YYYY-MM] [--pay-date YYYY-MM-DD] [--document NUMBER]\n\n"
+       "       ledgerctl roster --server URL --key KEY [--origin ORIGIN] [--ca FILE] [--title T]\n"
+       "                        [--roster-id ID] [--format csv|jsonl] [CSV flags] FILE\n"
+       "CSV flags: [--period YYYY-MM] [--pay-date YYYY-MM-DD] [--document NUMBER]\n\n"
        "Reads the roster's events, signs the roster header that commits to all of them and appends\n"
        "them in one batch: all or nothing. Prints one receipt per event. With --server the roster\n"
        "goes through ledgerd's API (POST /v1/rosters), as for append.\n\n"
@@ -543,7 +552,7 @@ const std::vector<Command>& Commands() {
        Roster},
       {"get", "print one entry as JSON, or any API answer with --server",
        "usage: ledgerctl get --data DIR INDEX\n"
-       "       ledgerctl get --server URL --key KEY [--origin ORIGIN] PATH\n\n"
+       "       ledgerctl get --server URL --key KEY [--origin ORIGIN] [--ca FILE] PATH\n\n"
        "Prints the entry at INDEX with its decoded event and entry hash. With --server, sends GET\n"
        "PATH (like /v1/balances?region=150821, docs/api.md) to ledgerd signed with KEY and prints\n"
        "the answer's body; a refusal prints the API's code and detail.\n",

@@ -1,6 +1,7 @@
 // `ledgerctl --server URL --key KEY` as a script runs it: an in-process ledgerd (api::Server on
-// loopback, port 0) over a test ledger, and the real ledgerctl binary talking to it over HTTP
-// only (the server holds the store open), judged by exit code (tools/cli.h), stdout and stderr.
+// loopback, port 0) over a test ledger, and the real ledgerctl binary talking to it over HTTP or
+// HTTPS only (the server holds the store open), judged by exit code (tools/cli.h), stdout and
+// stderr.
 #include <gtest/gtest.h>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -16,11 +17,13 @@
 #include "ledger/ledger.pb.h"
 #include "tests/fund_events.h"
 #include "tests/test_ledger.h"
+#include "tests/tls_certificate.h"
 #include "tests/tools/subprocess.h"
 
 namespace {
 
 using namespace testing_ledger::funds;
+using testing_ledger::MakeCertificate;
 using testing_ledger::TempDir;
 using testing_ledger::TestLedger;
 using testing_tools::Finished;
@@ -42,18 +45,22 @@ class LedgerctlServerTest : public ::testing::Test {
     api::ServerOptions options;  // Authenticates with the store's actors.
     options.port = 0;
     options.threads = 2;
+    Configure(&options);
     server_ = std::make_unique<api::Server>(&ledger_.store(), options);
     ASSERT_TRUE(server_->Start().ok());
   }
   void TearDown() override { server_->Stop(); }
 
+  // Changes the server's options before it starts (LedgerctlTlsTest serves HTTPS).
+  virtual void Configure(api::ServerOptions*) {}
+  virtual std::string Scheme() const { return "http"; }
 
   static Finished Run(std::vector<std::string> args) {
     args.insert(args.begin(), LEDGERCTL_PATH);
     return testing_tools::RunToCompletion(args);
   }
 
-  std::string Url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
+  std::string Url() const { return Scheme() + "://127.0.0.1:" + std::to_string(server_->port()); }
   std::string Path(const std::string& name) const { return files_.path() + "/" + name; }
   std::string OfficerKey() const { return Path("officer.key"); }
   std::string AuditorKey() const { return Path("auditor.key"); }
@@ -204,10 +211,10 @@ TEST_F(LedgerctlServerTest, ServerTogetherWithDataIsAUsageError) {
   }
 }
 
-TEST_F(LedgerctlServerTest, HttpsIsAUsageErrorUntilTls) {
-  Finished run = Run({"get", "--server", "https://127.0.0.1:8443", "--key", AuditorKey(), "/v1/actors"});
+TEST_F(LedgerctlServerTest, CaWithoutHttpsIsAUsageError) {
+  Finished run = Run({"get", "--server", Url(), "--key", AuditorKey(), "--ca", Path("ca.pem"), "/v1/actors"});
   EXPECT_EQ(run.exit_code, kExitUsage);
-  EXPECT_NE(run.err.find("TLS client support comes with TLS"), std::string::npos) << run.err;
+  EXPECT_EQ(run.err, "error: invalid_argument: --ca names a PEM file of trusted certificates for an https:// server\n");
 }
 
 TEST_F(LedgerctlServerTest, PathThatIsNotAnOriginFormTargetIsAUsageError) {
@@ -324,6 +331,74 @@ TEST_F(LedgerctlRosterCsvTest, CsvOnlyFlagsWithJsonLinesAreAUsageError) {
                       WriteFile("roster.jsonl", DocumentJson("doc-1") + "\n")});
   EXPECT_EQ(run.exit_code, kExitUsage);
   EXPECT_EQ(run.err, "error: --period applies to CSV rosters only (FILE.csv or --format csv) (see --help)\n");
+}
+
+// --- HTTPS ---------------------------------------------------------------------------------------
+
+class LedgerctlTlsTest : public LedgerctlServerTest {
+ protected:
+  void Configure(api::ServerOptions* options) override {
+    ASSERT_TRUE(MakeCertificate(Path("cert.pem"), Path("cert.key")));
+    options->tls_cert_file = Path("cert.pem");
+    options->tls_key_file = Path("cert.key");
+  }
+  std::string Scheme() const override { return "https"; }
+};
+
+TEST_F(LedgerctlTlsTest, GetOverHttpsWithTheServersCertificateTrusted) {
+  Finished run = Run({"get", "--server", Url(), "--key", AuditorKey(), "--ca", Path("cert.pem"), "/v1/actors"});
+  ASSERT_EQ(run.exit_code, kExitOk) << run.err;
+  EXPECT_NE(run.out.find("\"auditor-1\""), std::string::npos) << run.out;
+  EXPECT_EQ(run.err, "");
+}
+
+TEST_F(LedgerctlTlsTest, AppendOverHttpsWithTheServersCertificateTrusted) {
+  const std::uint64_t index = ledger_.store().size();
+  Finished run = Run({"append", "--server", Url(), "--key", OfficerKey(), "--ca", Path("cert.pem"),
+                      WriteDocument("doc-1")});
+  ASSERT_EQ(run.exit_code, kExitOk) << run.err;
+  EXPECT_EQ(run.out, ReceiptLine(index, false));
+}
+
+TEST_F(LedgerctlTlsTest, CertificateTheSystemDoesNotTrustIsRefused) {
+  const std::uint64_t size = ledger_.store().size();
+  Finished run = Run({"append", "--server", Url(), "--key", OfficerKey(), WriteDocument("doc-1")});
+  EXPECT_EQ(run.exit_code, kExitIoError);
+  EXPECT_EQ(run.err, "error: unavailable: cannot connect securely to " + Url() +
+                         ": the server's certificate is not trusted: self-signed certificate\n");
+  EXPECT_EQ(run.out, "");
+  EXPECT_EQ(ledger_.store().size(), size);
+}
+
+TEST_F(LedgerctlTlsTest, CertificateOtherThanTheTrustedOneIsRefused) {
+  ASSERT_TRUE(MakeCertificate(Path("other.pem"), Path("other.key")));
+  Finished run = Run({"get", "--server", Url(), "--key", AuditorKey(), "--ca", Path("other.pem"), "/v1/actors"});
+  EXPECT_EQ(run.exit_code, kExitIoError);
+  EXPECT_EQ(run.err, "error: unavailable: cannot connect securely to " + Url() +
+                         ": the server's certificate is not trusted: self-signed certificate\n");
+}
+
+TEST_F(LedgerctlTlsTest, CertificateForAnotherHostIsRefused) {
+  // The certificate names 127.0.0.1 only; "localhost" reaches the same server.
+  const std::string url = "https://localhost:" + std::to_string(server_->port());
+  Finished run = Run({"get", "--server", url, "--key", AuditorKey(), "--ca", Path("cert.pem"), "/v1/actors"});
+  EXPECT_EQ(run.exit_code, kExitIoError);
+  EXPECT_EQ(run.err, "error: unavailable: cannot connect securely to " + url +
+                         ": the server's certificate is not trusted: hostname mismatch\n");
+}
+
+TEST_F(LedgerctlTlsTest, UnreadableTrustedCertificatesFileIsAFileError) {
+  Finished run = Run({"get", "--server", Url(), "--key", AuditorKey(), "--ca", Path("missing.pem"), "/v1/actors"});
+  EXPECT_EQ(run.exit_code, kExitIoError);
+  EXPECT_EQ(run.err.rfind("error: not_found: cannot read trusted certificates from " + Path("missing.pem") + ": ", 0),
+            0u) << run.err;
+}
+
+TEST_F(LedgerctlTlsTest, PlainHttpToTheHttpsPortGetsNoAnswer) {
+  const std::string url = "http://127.0.0.1:" + std::to_string(server_->port());
+  Finished run = Run({"get", "--server", url, "--key", AuditorKey(), "--origin", testing_ledger::kOrigin, "/v1/actors"});
+  EXPECT_EQ(run.exit_code, kExitIoError);
+  EXPECT_EQ(run.out, "");
 }
 
 }  // namespace
