@@ -207,7 +207,8 @@ ledger::Result<std::vector<ledger::v1::Event>> RosterEvents(const Args& args, Ro
       lines.insert(problem.line);
     }
     return ledger::Status(ledger::Code::kMalformed,
-                          args.positional()[0] + ": " + std::to_string(csv.problems.size()) + " problem" +
+                          (args.positional()[0] == "-" ? "stdin" : args.positional()[0]) + ": " +
+                              std::to_string(csv.problems.size()) + " problem" +
                               (csv.problems.size() == 1 ? "" : "s") + " on " + std::to_string(lines.size()) +
                               " line" + (lines.size() == 1 ? "" : "s") + "; nothing was signed");
   }
