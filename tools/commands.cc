@@ -83,7 +83,8 @@ ledger::Result<ServerTarget> ServerTargetFrom(const Args& args) {
   }
   std::string trusted_certificates = args.GetOr("ca", "");
   if (args.Has("ca") && (!url->tls || trusted_certificates.empty())) {
-    return ledger::Status(ledger::Code::kInvalidArgument, "--ca names a PEM file of trusted certificates for an https:// server");
+    return ledger::Status(ledger::Code::kInvalidArgument,
+                          "--ca names a PEM file of trusted certificates for an https:// server");
   }
   return ServerTarget{std::move(*url), std::move(origin), std::move(trusted_certificates)};
 }
@@ -136,7 +137,8 @@ int PrintReceipt(const ledger::Receipt& receipt) {
 }
 
 // The events of a roster file, one JSON event per line (blank lines skipped), for `origin`.
-ledger::Result<std::vector<ledger::v1::Event>> JsonLinesRosterEvents(const std::string& text, const std::string& origin) {
+ledger::Result<std::vector<ledger::v1::Event>> JsonLinesRosterEvents(const std::string& text,
+                                                                     const std::string& origin) {
   std::vector<ledger::v1::Event> events;
   std::istringstream lines(text);
   std::string line;
@@ -185,9 +187,9 @@ std::optional<RosterFormat> RosterFormatFrom(const Args& args) {
 // The events of a roster file for the ledger `origin` names. A CSV file is read and checked
 // whole before `origin` is called (with --server, the first request to the server); each of its
 // problems is printed to stderr as `error: line N: <reason>`, and then the file is refused.
+using OriginSource = std::function<ledger::Result<std::string>()>;
 ledger::Result<std::vector<ledger::v1::Event>> RosterEvents(const Args& args, RosterFormat format,
-                                                            const std::string& text,
-                                                            const std::function<ledger::Result<std::string>()>& origin) {
+                                                            const std::string& text, const OriginSource& origin) {
   if (format == RosterFormat::kJsonLines) {
     auto name = origin();
     if (!name.ok()) return name.status();
@@ -294,9 +296,9 @@ int Append(const std::vector<std::string>& argv) {
 }
 
 ledger::Result<std::string> ReadRosterInput(const Args& args, RosterFormat format) {
-  return ReadInput(args.positional()[0], format == RosterFormat::kCsv
-                                             ? ledger::constants::roster_csv_bytes_max
-                                             : ledger::constants::roster_events_max * ledger::constants::json_input_bytes_max);
+  using ledger::constants::json_input_bytes_max, ledger::constants::roster_events_max;
+  return ReadInput(args.positional()[0], format == RosterFormat::kCsv ? ledger::constants::roster_csv_bytes_max
+                                                                      : roster_events_max * json_input_bytes_max);
 }
 
 // The flags of `roster`, after --data or the server flags.
