@@ -401,4 +401,39 @@ TEST_F(LedgerctlTlsTest, PlainHttpToTheHttpsPortGetsNoAnswer) {
   EXPECT_EQ(run.out, "");
 }
 
+// The ledgerd binary itself, started with --tls-cert and --tls-key, as an office would run it.
+TEST(LedgerctlLedgerdTlsTest, GetFromLedgerdServingHttps) {
+  TestLedger ledger;
+  TempDir files;
+  const crypto::SecretKey auditor = ledger.Register("auditor-1", ledger::v1::ROLE_AUDITOR);
+  const std::string key = files.path() + "/auditor.key";
+  const std::string cert = files.path() + "/cert.pem";
+  ASSERT_TRUE(crypto::WriteKeyFiles(key, "auditor-1", auditor).ok());
+  ASSERT_TRUE(MakeCertificate(cert, files.path() + "/cert.key"));
+  ledger.Close();  // ledgerd holds the store.
+  testing_tools::Subprocess ledgerd({LEDGERD_PATH, "--data", ledger.dir(), "--listen", "127.0.0.1:0", "--tls-cert",
+                                     cert, "--tls-key", files.path() + "/cert.key"});
+  ASSERT_TRUE(ledgerd.started());
+  // ledgerd announces its address on stderr once it listens.
+  const std::string announced = "on https://127.0.0.1:";
+  std::string out, err;
+  bool timed_out = false;
+  while (err.find(announced) == std::string::npos || err.back() != '\n') {
+    ASSERT_TRUE(ledgerd.ReadSome(&out, &err, std::chrono::seconds(30), &timed_out)) << err;
+    ASSERT_FALSE(timed_out) << err;
+  }
+  const std::string url = "https://127.0.0.1:" + std::to_string(std::stoi(err.substr(err.find(announced) + announced.size())));
+
+  Finished trusted = testing_tools::RunToCompletion({LEDGERCTL_PATH, "get", "--server", url, "--key", key, "--ca", cert,
+                                                     "/v1/actors"});
+  ASSERT_EQ(trusted.exit_code, kExitOk) << trusted.err;
+  EXPECT_NE(trusted.out.find("\"auditor-1\""), std::string::npos) << trusted.out;
+
+  Finished untrusted = testing_tools::RunToCompletion({LEDGERCTL_PATH, "get", "--server", url, "--key", key,
+                                                       "/v1/actors"});
+  EXPECT_EQ(untrusted.exit_code, kExitIoError);
+  EXPECT_EQ(untrusted.err, "error: unavailable: cannot connect securely to " + url +
+                               ": the server's certificate is not trusted: self-signed certificate\n");
+}
+
 }  // namespace
