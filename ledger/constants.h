@@ -98,6 +98,10 @@ static_assert(http_client_response_bytes_max >= roster_events_max * 256);
 
 // Ledgerctl: largest JSON file `append` reads.
 inline constexpr std::size_t json_input_bytes_max = 4 * event_bytes_max;
+// Ledgerctl: largest roster CSV `roster` reads (tools/roster_csv.h). A row of a finance office's
+// export is under 1 KiB even with its names and remarks; 4 KiB per row for roster_events_max rows
+// bounds memory while leaving room for every column the spreadsheet carries beside ours.
+inline constexpr std::size_t roster_csv_bytes_max = roster_events_max * 4096;
 
 // Personal-data vault (ledger/vault.h, docs/privacy.md). A name is UTF-8 as on the ID card:
 // 64 bytes hold 21 CJK characters (3 bytes each), room for long transliterated names with '·'.
