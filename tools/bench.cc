@@ -51,6 +51,14 @@ constexpr double kLimitSeconds = 1.5;
 constexpr double kBalanceRateCeiling = 50'000;
 // Balance requests signed ahead at most (about 450 bytes each, so about 135 MiB).
 constexpr std::size_t kBalanceRequestsMax = 300'000;
+// A signed request must reach the server within request_skew_ms_max (5 minutes) of its
+// timestamp, and requests are signed before their timed round: HTTP appends go in rounds of
+// 20,000, which stay fresh down to about 70 appends/s, and the balance load lasts at most 4
+// minutes (its requests are back-dated by up to kBalanceRequestsMax / 64 ms, under 5 s).
+constexpr std::size_t kHttpRoundEventsMax = 20'000;
+constexpr std::uint64_t kBalanceSecondsMax = 240;
+static_assert(static_cast<std::int64_t>(kBalanceSecondsMax * 1000 + kBalanceRequestsMax / 64) <
+              ledger::constants::request_skew_ms_max);
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -506,7 +514,7 @@ std::vector<std::vector<std::string>> Bench::AppendRequests(std::vector<std::vec
 }
 
 // `count` signed appends over HTTP, one connection per submitter, in rounds of at most
-// kRoundEventsMax signed before each round's timed phase. Every answer must be 201 (appended
+// kHttpRoundEventsMax signed before each round's timed phase. Every answer must be 201 (appended
 // now, not a duplicate).
 ledger::Result<HttpLoadResult> Bench::HttpAppendRounds(const ServerUrl& url, std::uint64_t count) {
   HttpLoadResult total;
@@ -514,7 +522,8 @@ ledger::Result<HttpLoadResult> Bench::HttpAppendRounds(const ServerUrl& url, std
   Progress progress("signed appends over HTTP", count);
   std::uint64_t sent = 0;
   while (sent < count) {
-    const std::size_t round_events = static_cast<std::size_t>(std::min<std::uint64_t>(kRoundEventsMax, count - sent));
+    const std::size_t round_events =
+        static_cast<std::size_t>(std::min<std::uint64_t>(kHttpRoundEventsMax, count - sent));
     auto round = RunHttpLoad(options, AppendRequests(SignRound(round_events), url));
     if (!round.ok()) return round.status();
     total.answered += round->answered;
@@ -807,9 +816,10 @@ int RunBench(const std::vector<std::string>& argv) {
   auto balance_seconds = ParseUint(args->GetOr("balance-seconds", "5"));
   if (!events || !roster_events || !fund_events || !window || *window == 0 || *window > 4096 || !pipeline ||
       *pipeline == 0 || *pipeline > kHttpPipelineMax || !connections || *connections == 0 ||
-      *connections > kHttpConnectionsMax || !balance_seconds || *balance_seconds > 600) {
+      *connections > kHttpConnectionsMax || !balance_seconds || *balance_seconds > kBalanceSecondsMax) {
     std::cerr << "error: --events, --roster-events and --fund-events take integers, --window 1 to 4096, --pipeline 1 to "
-              << kHttpPipelineMax << ", --connections 1 to " << kHttpConnectionsMax << ", --balance-seconds 0 to 600\n";
+              << kHttpPipelineMax << ", --connections 1 to " << kHttpConnectionsMax << ", --balance-seconds 0 to "
+              << kBalanceSecondsMax << "\n";
     return kExitUsage;
   }
   bench.events = *events;
