@@ -492,7 +492,7 @@ const std::vector<Command>& Commands() {
        "GET /v1/balances over HTTP for S seconds (default 5; 0 skips) on N connections (default\n"
        "64), with and without request signature verification. Prints each figure with its ratio to\n"
        "the limit; --json prints one JSON object. Defaults: --events 200000, --roster-events 200000,\n"
-       "--fund-events 1000000 (about two minutes on 2 cores). DIR defaults to a fresh temporary\n"
+       "--fund-events 1000000 (a few minutes on 2 cores). DIR defaults to a fresh temporary\n"
        "folder, removed afterwards.\n\n"
        "With --server, drives a running ledgerd instead: registers 64 finance officers of its own\n"
        "with the admin key, sends N signed appends (signed before the timed phase) over 64\n"
