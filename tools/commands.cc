@@ -584,16 +584,24 @@ const std::vector<Command>& Commands() {
        Rebuild},
       {"bench", "measure append, roster and verify rates against this machine's limits",
        "usage: ledgerctl bench [--events N] [--roster-events N] [--fund-events N] [--window W] [--no-http]\n"
-       "                       [--dir DIR] [--json]\n\n"
+       "                       [--pipeline N] [--connections N] [--balance-seconds S] [--dir DIR] [--json]\n"
+       "       ledgerctl bench --server URL --key ADMIN_KEY [--events N] [--pipeline N] [--connections N]\n"
+       "                       [--balance-seconds S] [--balance-query QUERY] [--json]\n\n"
        "Measures, in one run: Ed25519 verifications per second on all cores and synced RocksDB\n"
        "batch writes per second (the machine's limits), then signed appends from 64 concurrent\n"
        "submitters each keeping W (default 8) appends in flight, p99 latency at half of peak load,\n"
-       "signed appends over HTTP on loopback (64 keep-alive connections; --no-http skips them),\n"
-       "full verification, roster appends, memory and disk use, and the fund flows: a projection\n"
-       "rebuild beside a raw scan, and balance queries. Prints each figure with its ratio to the\n"
-       "limit; --json prints one JSON object. Defaults: --events 200000, --roster-events 200000,\n"
-       "--fund-events 1000000 (under two minutes on 2 cores). DIR defaults to a fresh temporary\n"
-       "folder, removed afterwards. docs/bench.md explains every figure.\n",
+       "signed appends over HTTP on loopback (64 keep-alive connections, N requests pipelined on\n"
+       "each, default 1; --no-http skips them), full verification, roster appends, memory and disk\n"
+       "use, and the fund flows: a projection rebuild beside a raw scan, balance queries, and signed\n"
+       "GET /v1/balances over HTTP for S seconds (default 5; 0 skips) on N connections (default\n"
+       "64), with and without request signature verification. Prints each figure with its ratio to\n"
+       "the limit; --json prints one JSON object. Defaults: --events 200000, --roster-events 200000,\n"
+       "--fund-events 1000000 (a few minutes on 2 cores). DIR defaults to a fresh temporary\n"
+       "folder, removed afterwards.\n\n"
+       "With --server, drives a running ledgerd instead: registers 64 finance officers of its own\n"
+       "with the admin key, sends N signed appends (signed before the timed phase) over 64\n"
+       "keep-alive connections, then signed GET /v1/balances[?QUERY] for S seconds, printing rates,\n"
+       "p50/p99 and the bench process's own CPU share. docs/bench.md explains every figure.\n",
        RunBench},
   };
   return commands;
