@@ -607,7 +607,7 @@ ledger::Status Bench::HttpAppends(double in_process_rate) {
   options.port = 0;
   api::Server server(store.get(), options);
   if (auto s = server.Start(); !s.ok()) return s;
-  const ServerUrl url{"127.0.0.1", std::to_string(server.port()), ""};
+  const ServerUrl url{false, "127.0.0.1", std::to_string(server.port()), ""};
   auto result = HttpAppendRounds(url, std::min<std::uint64_t>(events, kRoundEventsMax));
   server.Stop();
   if (!result.ok()) return result.status();
@@ -625,7 +625,7 @@ ledger::Status Bench::HttpAppends(double in_process_rate) {
   options.authenticate = KeyWithoutVerifying;
   api::Server unverified(store.get(), options);
   if (auto s = unverified.Start(); !s.ok()) return s;
-  auto bare = HttpAppendRounds({"127.0.0.1", std::to_string(unverified.port()), ""},
+  auto bare = HttpAppendRounds({false, "127.0.0.1", std::to_string(unverified.port()), ""},
                                std::min<std::uint64_t>(events, kHttpRoundEventsMax));
   unverified.Stop();
   if (!bare.ok()) return bare.status();
@@ -672,7 +672,7 @@ ledger::Status Bench::HttpBalances(ledger::EventStore& funds_store, const crypto
     if (!verify) options.authenticate = KeyWithoutVerifying;
     api::Server server(&funds_store, options);
     if (auto s = server.Start(); !s.ok()) return s;
-    const ServerUrl url{"127.0.0.1", std::to_string(server.port()), ""};
+    const ServerUrl url{false, "127.0.0.1", std::to_string(server.port()), ""};
     auto result = BalanceLoad(url, funds_store.origin(), *auditors, targets);
     server.Stop();
     if (!result.ok()) return result.status();
@@ -799,6 +799,10 @@ int RunServerBench(Bench& bench, const Args& args) {
   auto url = ParseServerUrl(*args.Get("server"));
   if (!url.ok()) {
     std::cerr << "error: " << url.status().message() << "\n";
+    return kExitUsage;
+  }
+  if (url->tls) {  // The load client is plain HTTP: TLS would measure OpenSSL, not the ledger.
+    std::cerr << "error: bench --server takes an http:// URL (the load client speaks plain HTTP)\n";
     return kExitUsage;
   }
   auto key = crypto::ReadSignerKeyFile(*args.Get("key"));
