@@ -166,6 +166,17 @@ void Fail(Call& call, const Status& status) { call.done(Api::Problem(status)); }
 // ---- Public ----
 
 void Healthz(Call& call) { call.done(Text("ok\n")); }
+// Ready unless the background verification found the stored log broken: then every answer
+// the server gives may rest on a tampered log.
+void Readyz(Call& call) {
+  if (call.metrics->verify_state() == Metrics::VerifyState::kFailed) {
+    HttpResponse response = Api::Problem(Status(Code::kCorruption, "the stored log failed verification at entry " +
+                                                                     std::to_string(call.metrics->verify_first_bad_index())));
+    response.status = 503;  // Not ready; the problem's code says why.
+    return call.done(std::move(response));
+  }
+  call.done(Text("ok\n"));
+}
 void OpenApi(Call& call) { call.done(Text(std::string(kOpenApiText), "application/yaml")); }
 void MetricsText(Call& call) {
   call.done(Text(call.metrics->Render(*call.store), "text/plain; version=0.0.4; charset=utf-8"));
@@ -459,7 +470,7 @@ void ReadPerson(Call& call) {
 const std::vector<Route>& Routes() {
   static const std::vector<Route> routes = {
       {"GET", "/healthz", kPublic, Healthz},
-      {"GET", "/readyz", kPublic, Healthz},
+      {"GET", "/readyz", kPublic, Readyz},
       {"GET", "/metrics", kPublic, MetricsText},
       {"GET", "/openapi.yaml", kPublic, OpenApi},
       {"GET", "/checkpoint", kPublic, Checkpoint},

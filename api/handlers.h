@@ -48,6 +48,7 @@ class Api {
   static int HttpStatus(ledger::Code code);
   // (method, path) of every route; a path ending in '/' is a prefix.
   static std::vector<std::pair<std::string, std::string>> RouteList();
+  Metrics& metrics() { return metrics_; }
 
  private:
   ledger::EventStore* store_;

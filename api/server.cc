@@ -16,6 +16,7 @@
 #include <cctype>
 #include <condition_variable>
 #include <deque>
+#include <iostream>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -23,6 +24,7 @@
 #include <vector>
 
 #include "ledger/constants.h"
+#include "replay/verifier.h"
 
 namespace api {
 
@@ -278,6 +280,7 @@ class Server::Impl {
  public:
   Impl(ledger::EventStore* store, ServerOptions options)
       : options_(std::move(options)),
+        store_(store),
         authenticator_(store->origin(), ledger::constants::request_skew_ms_max,
                        ledger::constants::replay_cache_entries_max),
         api_(store, options_.authenticate ? options_.authenticate
@@ -320,6 +323,7 @@ class Server::Impl {
     if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) return ledger::Status(ledger::Code::kIOError, "listening on " + options_.host + ": " + ec.message());
     Accept();
+    if (options_.verify_log) StartVerification(store_);
     std::size_t threads = options_.threads ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
     for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
     return ledger::Status::Ok();
@@ -344,6 +348,36 @@ class Server::Impl {
 
   std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
 
+  // Verifies the stored log up to its checkpoint at start, on its own thread, reporting into the
+  // metrics; the store's own log key is the key it trusts.
+  void StartVerification(ledger::EventStore* store) {
+    Metrics& metrics = api_.metrics();
+    metrics.SetVerifyProgress(0, store->size());
+    metrics.SetVerifyState(Metrics::VerifyState::kRunning);
+    replay::VerifyOptions verify;
+    verify.data_dir = options_.data_dir;
+    verify.log_key = store->log_key();
+    verify.threads = ledger::constants::background_verify_threads;
+    verify.progress = [&metrics](std::uint64_t done, std::uint64_t total) { metrics.SetVerifyProgress(done, total); };
+    verify.stop_requested = [this] { return stop_verification_.load(std::memory_order_relaxed); };
+    verifier_ = std::thread([&metrics, verify = std::move(verify)] {
+      auto report = replay::VerifyLog(verify);
+      if (!report.ok()) {
+        std::cerr << "ledgerd: background verification could not read the log: " << report.status().ToString() << "\n";
+        return metrics.SetVerifyState(Metrics::VerifyState::kFailed, 0);
+      }
+      metrics.SetVerifyProgress(report->entries_verified, report->checkpoint_size);
+      if (report->ok()) return metrics.SetVerifyState(Metrics::VerifyState::kPassed);
+      if (report->problem.code() == ledger::Code::kUnavailable && !report->first_bad_index) {
+        return metrics.SetVerifyState(Metrics::VerifyState::kStopped);
+      }
+      const std::uint64_t bad = report->first_bad_index.value_or(report->entries_verified);
+      std::cerr << "ledgerd: THE STORED LOG FAILED VERIFICATION at entry " << bad << ": "
+                << report->problem.ToString() << "\n";
+      metrics.SetVerifyState(Metrics::VerifyState::kFailed, bad);
+    });
+  }
+
   // Stops accepting, answers the requests in flight (new requests on open connections get 503),
   // waits up to http_drain_seconds for those answers to be written, then closes everything.
   void Stop() {
@@ -358,6 +392,8 @@ class Server::Impl {
     io_.stop();
     for (auto& thread : threads_) thread.join();
     threads_.clear();
+    stop_verification_.store(true);
+    if (verifier_.joinable()) verifier_.join();
   }
 
  private:
@@ -375,7 +411,10 @@ class Server::Impl {
   }
 
   ServerOptions options_;
+  ledger::EventStore* store_;
   Drain drain_;
+  std::thread verifier_;
+  std::atomic<bool> stop_verification_{false};
   std::optional<asio::ssl::context> tls_;
   RequestAuthenticator authenticator_;
   Api api_;

@@ -32,6 +32,11 @@ struct ServerOptions {
   Authenticate authenticate;
   // The ledger's personal-data vault (ledger/vault.h), for /v1/persons; null serves none.
   ledger::Vault* vault = nullptr;
+  // Verify the whole stored log in the background from Start (replay/verifier.h, on
+  // constants::background_verify_threads), with its progress in /metrics; a failure makes
+  // /readyz answer 503. Stop interrupts it.
+  bool verify_log = false;
+  std::string data_dir;  // The store's data directory; needed by verify_log.
 };
 
 class Server {

@@ -38,6 +38,10 @@ inline constexpr std::size_t check_chunk_max = 8;
 // Worker threads for stateless checks; 0 means one per core.
 inline constexpr std::size_t check_threads_max = 64;
 
+// ledgerd verifies its stored log in the background at start-up on this many checking threads,
+// leaving the other cores to appends; a million entries take about a minute per thread.
+inline constexpr std::size_t background_verify_threads = 1;
+
 // Verification reads the log in windows of this many entries and verifies their signatures in
 // parallel; it bounds verify's memory.
 inline constexpr std::size_t verify_window_entries = 16'384;
