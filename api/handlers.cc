@@ -289,20 +289,61 @@ void PayeeHistoryOf(Call& call) {
   call.done(Json(out));
 }
 
+// An entry as the API shows it: the exact leaf bytes, and the event decoded beside them.
+Status FillEntry(std::uint64_t index, const std::string& bytes, apiv1::Entry* out) {
+  v1::LogEntry entry;
+  if (!entry.ParseFromString(bytes) || !out->mutable_event()->ParseFromString(entry.signed_event().event())) {
+    return Status(Code::kCorruption, "entry " + std::to_string(index) + " does not decode");
+  }
+  out->set_index(index);
+  out->set_leaf(crypto::Base64Encode(bytes));
+  out->set_signer(crypto::Base64Encode(entry.signed_event().public_key()));
+  out->set_sequenced_ms(entry.sequenced_ms());
+  return Status::Ok();
+}
+
 void EntryAt(Call& call) {
   auto index = ParseUint(call.path_rest);
   if (!index) return Fail(call, Status(Code::kMalformed, "entry index must be a decimal integer"));
   auto bytes = call.store->ReadEntry(*index);
   if (!bytes.ok()) return Fail(call, bytes.status());
-  v1::LogEntry entry;
   apiv1::Entry out;
-  if (!entry.ParseFromString(*bytes) || !out.mutable_event()->ParseFromString(entry.signed_event().event())) {
-    return Fail(call, Status(Code::kCorruption, "entry " + std::to_string(*index) + " does not decode"));
+  if (Status s = FillEntry(*index, *bytes, &out); !s.ok()) return Fail(call, s);
+  call.done(Json(out));
+}
+
+// GET /v1/entries?from=I&limit=N: entries I .. I+N-1 of the durable log, in order; `next` is
+// where the following page starts (the log's size once the page reaches the end).
+void EntriesPage(Call& call) {
+  if (Status s = OnlyParameters(call, {"from", "limit"}); !s.ok()) return Fail(call, s);
+  std::uint64_t from = 0, limit = ledger::constants::entries_page_default;
+  if (call.query.count("from")) {
+    auto value = ParseUint(Param(call, "from"));
+    if (!value) return Fail(call, Status(Code::kMalformed, "from must be a decimal entry index"));
+    from = *value;
   }
-  out.set_index(*index);
-  out.set_leaf(crypto::Base64Encode(*bytes));
-  out.set_signer(crypto::Base64Encode(entry.signed_event().public_key()));
-  out.set_sequenced_ms(entry.sequenced_ms());
+  if (call.query.count("limit")) {
+    auto value = ParseUint(Param(call, "limit"));
+    if (!value || *value == 0 || *value > ledger::constants::entries_page_max) {
+      return Fail(call, Status(Code::kMalformed, "limit must be 1 to " +
+                                                     std::to_string(ledger::constants::entries_page_max)));
+    }
+    limit = *value;
+  }
+  const std::uint64_t size = call.store->size();
+  if (from > size) {
+    return Fail(call, Status(Code::kNotFound, "from " + std::to_string(from) + " is past the log's " +
+                                                  std::to_string(size) + " entries"));
+  }
+  const std::uint64_t end = from + std::min(limit, size - from);
+  apiv1::Entries out;
+  for (std::uint64_t index = from; index < end; ++index) {
+    auto bytes = call.store->ReadEntry(index);
+    if (!bytes.ok()) return Fail(call, bytes.status());
+    if (Status s = FillEntry(index, *bytes, out.add_entries()); !s.ok()) return Fail(call, s);
+  }
+  out.set_next(end);
+  out.set_size(size);
   call.done(Json(out));
 }
 
@@ -484,6 +525,7 @@ const std::vector<Route>& Routes() {
       {"GET", "/v1/actors", kAuditors, ActorsList},
       {"GET", "/v1/payees/", kMoneyReaders, PayeeHistoryOf},
       {"GET", "/v1/entries/", kAuditors, EntryAt},
+      {"GET", "/v1/entries", kAuditors, EntriesPage},
       {"POST", "/v1/events", kWriters, AppendEvent},
       {"POST", "/v1/rosters", kWriters, AppendRoster},
       {"POST", "/v1/persons", kPersonRegistrars, RegisterPerson},

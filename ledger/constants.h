@@ -81,6 +81,10 @@ inline constexpr std::size_t http_body_bytes_max = 16 << 20;
 inline constexpr std::size_t http_header_bytes_max = 16 << 10;
 // A request must arrive whole, and a response be taken, within this many seconds.
 inline constexpr int http_io_timeout_seconds = 30;
+// GET /v1/entries pages: at most 1,000 entries (under 2 MiB of JSON at the 64 KiB event limit's
+// typical 1 KiB), 100 when the client names no limit.
+inline constexpr std::size_t entries_page_max = 1000;
+inline constexpr std::size_t entries_page_default = 100;
 // Requests one connection may have in flight (HTTP/1.1 pipelining, answered in order). Beyond
 // this, or once the requests in flight hold a full body's worth of bytes, the server reads no
 // more from that connection until an answer leaves, so its memory stays bounded per connection.

@@ -249,6 +249,32 @@ TEST_F(ApiTest, EntryIsForAuditorsWithItsExactLeaf) {
   EXPECT_EQ(Send("GET", "/v1/entries/0", "", &wuyuan_).status, 403);
 }
 
+TEST_F(ApiTest, EntriesArePagedInLogOrderWithTheNextPagesStart) {
+  const std::uint64_t size = ledger_.store().size();
+  Answer answer = Send("GET", "/v1/entries?from=2&limit=3", "", &auditor_);
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  for (std::uint64_t index = 2; index < 5; ++index) {
+    auto leaf = ledger_.store().ReadEntry(index);
+    ASSERT_TRUE(leaf.ok());
+    EXPECT_NE(answer.body.find("\"leaf\":\"" + crypto::Base64Encode(*leaf) + "\""), std::string::npos) << index;
+  }
+  EXPECT_EQ(Field(answer.body, "next"), "\"5\"");
+  EXPECT_EQ(Field(answer.body, "size"), "\"" + std::to_string(size) + "\"");
+}
+
+TEST_F(ApiTest, TheLastPageEndsAtTheLogsSize) {
+  const std::uint64_t size = ledger_.store().size();
+  Answer answer = Send("GET", "/v1/entries?from=" + std::to_string(size - 1) + "&limit=1000", "", &auditor_);
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(Field(answer.body, "next"), "\"" + std::to_string(size) + "\"");
+}
+
+TEST_F(ApiTest, APageLargerThanTheLimitIsBadRequest) {
+  Answer answer = Send("GET", "/v1/entries?limit=1001", "", &auditor_);
+  EXPECT_EQ(answer.status, 400);
+  EXPECT_NE(answer.body.find("limit must be 1 to 1000"), std::string::npos) << answer.body;
+}
+
 TEST_F(ApiTest, UnknownPathIsNotFoundAndWrongMethodNotAllowed) {
   EXPECT_EQ(Send("GET", "/v1/nothing", "", &auditor_).status, 404);
   EXPECT_EQ(Send("DELETE", "/v1/balances", "", &auditor_).status, 405);
