@@ -161,10 +161,17 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       busy.headers.emplace_back("Retry-After", "1");
       return Answer(seq, std::move(busy));
     }
+    // A handler that answers at once (reads) answers on this thread, inside Handle: no hand-off.
+    // Appends answer later from the store's threads, through the connection's strand.
+    handling_thread_.store(std::this_thread::get_id(), std::memory_order_relaxed);
     api_->Handle(std::move(call), [self = this->shared_from_this(), seq](HttpResponse response) {
+      if (self->handling_thread_.load(std::memory_order_relaxed) == std::this_thread::get_id()) {
+        return self->Answer(seq, std::move(response));
+      }
       asio::post(self->stream_.get_executor(),
                  [self, seq, response = std::move(response)]() mutable { self->Answer(seq, std::move(response)); });
     });
+    handling_thread_.store(std::thread::id(), std::memory_order_relaxed);
     Read();
   }
 
@@ -183,33 +190,54 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   // Writes the oldest answer if it is ready and no write is outstanding.
+  // Writes every ready answer at the front, in order, in one write: pipelined answers that are
+  // ready together cost one send.
   void WriteNext() {
     if (writing_ || slots_.empty() || !slots_.front().answer) return;
     writing_ = true;
-    Slot& slot = slots_.front();
-    HttpResponse& answer = *slot.answer;
-    response_ = {};
-    response_.version(slot.version);
-    response_.result(static_cast<http::status>(answer.status));
-    response_.set(http::field::server, "ledgerd");
-    response_.set(http::field::content_type, answer.content_type);
-    for (const auto& [name, value] : answer.headers) response_.set(name, value);
-    response_.keep_alive(slot.keep_alive);
-    response_.body() = std::move(answer.body);
-    response_.prepare_payload();
+    wire_.clear();
+    writing_count_ = 0;
+    for (Slot& slot : slots_) {
+      if (!slot.answer) break;
+      Serialize(slot, &wire_);
+      ++writing_count_;
+      if (!slot.keep_alive) break;  // Nothing after the last answer of the connection.
+    }
     beast::get_lowest_layer(stream_).expires_after(timeout_);
-    http::async_write(stream_, response_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+    asio::async_write(stream_, asio::buffer(wire_), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
       self->OnWrite(ec);
     });
   }
 
+  // An HTTP/1.x response with a Content-Length body. The header fields are the server's own and
+  // the handlers' (fixed names, values without line breaks), so no field needs escaping.
+  static void Serialize(Slot& slot, std::string* out) {
+    HttpResponse& answer = *slot.answer;
+    const auto status = static_cast<http::status>(answer.status);
+    out->append(slot.version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+    const beast::string_view reason = http::obsolete_reason(status);
+    out->append(std::to_string(answer.status)).append(" ").append(reason.data(), reason.size()).append("\r\n");
+    out->append("Server: ledgerd\r\nContent-Type: ").append(answer.content_type).append("\r\n");
+    for (const auto& [name, value] : answer.headers) out->append(name).append(": ").append(value).append("\r\n");
+    out->append("Content-Length: ").append(std::to_string(answer.body.size())).append("\r\n");
+    if (slot.version == 10 && slot.keep_alive) out->append("Connection: keep-alive\r\n");
+    if (slot.version != 10 && !slot.keep_alive) out->append("Connection: close\r\n");
+    out->append("\r\n").append(answer.body);
+    answer = {};
+  }
+
   void OnWrite(beast::error_code ec) {
     writing_ = false;
-    const bool keep_alive = slots_.front().keep_alive;
-    body_bytes_ -= slots_.front().body_bytes;
-    slots_.pop_front();
-    ++first_seq_;
-    drain_->Finished();
+    bool keep_alive = true;
+    for (std::size_t i = 0; i < writing_count_; ++i) {
+      keep_alive = slots_.front().keep_alive;
+      body_bytes_ -= slots_.front().body_bytes;
+      slots_.pop_front();
+      ++first_seq_;
+      drain_->Finished();
+    }
+    wire_.clear();
+    if (wire_.capacity() > kWireKeepBytes) wire_.shrink_to_fit();  // A roster's receipts: let go.
     if (ec || !keep_alive) {
       read_closed_ = true;
       return Abandon();
@@ -262,7 +290,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::chrono::milliseconds timeout_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  http::response<http::string_body> response_;
+  std::string wire_;  // The answers being written.
+  std::size_t writing_count_ = 0;  // Slots at the front whose answers wire_ holds.
+  static constexpr std::size_t kWireKeepBytes = 64 << 10;
   std::deque<Slot> slots_;
   std::uint64_t first_seq_ = 0;  // Sequence number of slots_.front().
   std::size_t body_bytes_ = 0;   // Request bodies of the slots.
@@ -270,6 +300,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   bool writing_ = false;
   bool read_closed_ = false;  // No more requests will be read.
   bool abandoned_ = false;
+  // The thread inside Api::Handle for this connection, while it is; else a default id.
+  std::atomic<std::thread::id> handling_thread_{};
   asio::steady_timer read_deadline_;
   std::uint64_t deadline_generation_ = 0;
 };
