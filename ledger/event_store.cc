@@ -563,6 +563,9 @@ Receipt EventStore::Impl::AddEntry(const CheckedEvent& event, Batch* batch) {
   assert(!event.envelope_bytes.empty());  // The append-path checks serialized it.
   const std::uint64_t index = next_index_++;
   const std::string bytes = EncodeLogEntry(index, previous_hash_, NowMs(), event.envelope_bytes);
+  // The event and envelope limits of constants.h keep every entry within a tlog-tiles entry
+  // bundle's 2-byte length (static_assert there).
+  assert(bytes.size() <= constants::entry_bytes_max);
   const crypto::Hash entry_hash = crypto::LeafHash(bytes);
   const std::string key = format::EncodeIndex(index);
   batch->write.Put(rocks_.entries, key, bytes).PermitUncheckedError();
