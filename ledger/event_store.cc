@@ -128,6 +128,7 @@ class EventStore::Impl {
   }
   std::optional<crypto::Hash> TreeNode(std::uint8_t level, std::uint64_t index) const;
   std::optional<std::string> ReadTile(std::uint8_t tile_level, std::uint64_t tile_index) const;
+  internal::TileNodeCache& tile_nodes() const { return tile_nodes_; }
   // Calls `each` with entries first .. first + count - 1 in order, through one iterator.
   Status ReadEntries(std::uint64_t first, std::uint64_t count,
                      const std::function<void(std::string_view)>& each) const;
@@ -178,6 +179,7 @@ class EventStore::Impl {
   FundsProjection funds_;
   crypto::CompactTree tree_;
   internal::TileWriter tiles_;
+  mutable internal::TileNodeCache tile_nodes_;  // For proofs; any thread.
   crypto::Hash previous_hash_{};
   std::uint64_t next_index_ = 0;
   bool actors_changed_ = false;
@@ -901,13 +903,15 @@ class TileMemo {
  public:
   explicit TileMemo(const EventStore::Impl& impl) : impl_(impl) {}
   std::optional<crypto::Hash> Node(std::uint8_t level, std::uint64_t index) {
-    return internal::NodeFromTiles(level, index, [this](std::uint8_t tile_level, std::uint64_t tile_index) {
+    const internal::TileFetch fetch = [this](std::uint8_t tile_level, std::uint64_t tile_index) {
       for (const Read& read : reads_) {
         if (read.tile_level == tile_level && read.tile_index == tile_index) return read.bytes;
       }
       reads_.push_back(Read{tile_level, tile_index, impl_.ReadTile(tile_level, tile_index)});
       return reads_.back().bytes;
-    });
+    };
+    if (auto node = impl_.tile_nodes().Node(level, index, fetch)) return node;
+    return internal::NodeFromTiles(level, index, fetch);
   }
 
  private:

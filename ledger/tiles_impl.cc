@@ -3,6 +3,7 @@
 #include <array>
 #include <cassert>
 
+#include "ledger/constants.h"
 #include "ledger/format.h"
 
 namespace ledger::internal {
@@ -26,6 +27,36 @@ std::optional<crypto::Hash> NodeFromTiles(std::uint8_t level, std::uint64_t inde
     for (std::uint64_t i = 0; i < width / 2; ++i) nodes[i] = crypto::NodeHash(nodes[2 * i], nodes[2 * i + 1]);
   }
   return nodes[0];
+}
+
+std::optional<crypto::Hash> TileNodeCache::Node(std::uint8_t level, std::uint64_t index, const TileFetch& fetch) {
+  const int tile_level = level / kTileHeight;
+  const int height = level % kTileHeight;
+  if (tile_level == 0) return std::nullopt;
+  const std::uint64_t per_tile = kTileWidth >> height;  // Nodes of this level in one tile.
+  const std::uint64_t tile_index = index / per_tile;
+  const std::uint64_t key = (std::uint64_t{static_cast<std::uint8_t>(tile_level)} << 56) | tile_index;
+  const std::size_t slot = 512 - (512 >> height) + index % per_tile;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (auto it = tiles_.find(key); it != tiles_.end()) return (*it->second)[slot];
+  }
+  if (tile_index >= (std::uint64_t{1} << 56)) return std::nullopt;  // No tree is that large.
+  auto tile = fetch(static_cast<std::uint8_t>(tile_level), tile_index);
+  if (!tile || tile->size() != kTileWidth * crypto::kHashBytes) return std::nullopt;
+  auto nodes = std::make_shared<Nodes>();
+  for (std::uint64_t i = 0; i < kTileWidth; ++i) {
+    (*nodes)[i] = *crypto::HashFromBytes(std::string_view(*tile).substr(i * crypto::kHashBytes, crypto::kHashBytes));
+  }
+  for (std::size_t below = 0, at = kTileWidth, width = kTileWidth; width > 2; below += width, width /= 2) {
+    for (std::size_t i = 0; i < width / 2; ++i) (*nodes)[at++] = crypto::NodeHash((*nodes)[below + 2 * i], (*nodes)[below + 2 * i + 1]);
+  }
+  const crypto::Hash node = (*nodes)[slot];
+  std::lock_guard<std::mutex> lock(mutex_);
+  // Forgetting costs only recomputation; the tiles worth keeping come back at once.
+  if (tiles_.size() >= constants::tile_node_cache_tiles_max) tiles_.clear();
+  tiles_.emplace(key, std::move(nodes));
+  return node;
 }
 
 Status TileWriter::Load(std::uint64_t size, const TileFetch& fetch) {

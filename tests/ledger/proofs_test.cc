@@ -3,6 +3,7 @@
 // C2SP tlog-tiles that computes every leaf hash and root itself from the exact stored entries.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -233,6 +234,49 @@ TEST_F(ProofsTest, EachEntryOfAPartialBundleHashesToItsLevelZeroTileHash) {
   for (std::size_t i = 0; i < entries.size(); ++i) {
     EXPECT_EQ(rfc9162::LeafHash(entries[i]), tile.substr(i * 32, 32)) << i;
   }
+}
+
+// A log with full level-1 tiles (65,536 entries each), whose upper nodes proofs take from
+// internal::TileNodeCache: a sample of proofs against trees on both sides of the first full
+// level-1 tile verifies.
+TEST(LargeProofsTest, ProofsOfALogWithAFullLevelOneTileVerify) {
+  TestLedger ledger;
+  constexpr std::uint64_t kSize = 70'000;
+  for (std::uint64_t first = 1; first < kSize;) {
+    const std::uint64_t count = std::min<std::uint64_t>(10'000, kSize - first);
+    std::vector<ledger::v1::Event> events;
+    for (std::uint64_t i = first; i < first + count; ++i) events.push_back(TestLedger::Document("doc-" + std::to_string(i)));
+    ledger::v1::RosterHeader header;
+    header.set_origin(testing_ledger::kOrigin);
+    header.set_roster_id("roster-" + std::to_string(first));
+    header.set_timestamp_ms(testing_ledger::kTime);
+    ASSERT_TRUE(ledger.store().AppendRoster(ledger::SignRoster(header, events, ledger.admin())).ok());
+    first += count;
+  }
+  ASSERT_EQ(ledger.store().size(), kSize);
+  std::vector<Bytes> leaves;
+  for (std::uint64_t i = 0; i < kSize; ++i) leaves.push_back(rfc9162::LeafHash(*ledger.store().ReadEntry(i)));
+  for (std::uint64_t size : {65'535, 65'536, 65'537, 69'999, 70'000}) {
+    const Bytes root = rfc9162::Mth(leaves, 0, size);
+    for (std::uint64_t index : {0, 1, 255, 256, 30'000, 65'535}) {
+      if (index >= size) continue;
+      auto proof = ledger.store().InclusionProof(index, size);
+      ASSERT_TRUE(proof.ok());
+      EXPECT_TRUE(rfc9162::VerifyInclusion(index, size, leaves[index], AsBytes(*proof), root)) << index << " in " << size;
+    }
+    for (std::uint64_t old_size : {1, 256, 4'097, 65'535, 65'536, 65'537}) {
+      if (old_size >= size) continue;
+      auto proof = ledger.store().ConsistencyProof(old_size, size);
+      ASSERT_TRUE(proof.ok());
+      EXPECT_TRUE(rfc9162::VerifyConsistency(old_size, size, rfc9162::Mth(leaves, 0, old_size), root, AsBytes(*proof)))
+          << old_size << " to " << size;
+    }
+  }
+  EXPECT_EQ(*ledger.store().ReadTile(TileId{false, 1, 0, 256}), [&] {
+    Bytes tile;
+    for (std::uint64_t k = 0; k < 256; ++k) tile += rfc9162::Mth(leaves, 256 * k, 256 * (k + 1));
+    return tile;
+  }());
 }
 
 }  // namespace
