@@ -35,6 +35,7 @@
 #include "api/server.h"
 #include "crypto/hash.h"
 #include "tools/bench_funds.h"
+#include "tools/bench_transparency.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
 
@@ -157,6 +158,7 @@ struct Bench {
   ledger::Status Rosters(double verify_limit);
   ledger::Status MemoryAndDisk();
   ledger::Status Funds(std::uint64_t fund_events);
+  ledger::Status Transparency(std::uint64_t entries);
   ledger::Status HttpAppends(double in_process_rate);
 };
 
@@ -425,6 +427,27 @@ ledger::Status Bench::Funds(std::uint64_t fund_events) {
 }
 
 // CPU time of the calling thread, in seconds.
+ledger::Status Bench::Transparency(std::uint64_t entries) {
+  auto result = RunTransparencyBench(dir + "/transparency", entries);
+  if (!result.ok()) return result.status();
+  const TransparencyBenchResult& r = *result;
+  Figure("transparency_entries", static_cast<double>(r.entries));
+  Figure("inclusion_proof_p50_us", r.inclusion_p50_us);
+  Figure("inclusion_proof_p99_us", r.inclusion_p99_us);
+  Figure("consistency_proof_p50_us", r.consistency_p50_us);
+  Figure("consistency_proof_p99_us", r.consistency_p99_us);
+  Figure("full_tile_p50_us", r.tile_p50_us);
+  Figure("full_tile_p99_us", r.tile_p99_us);
+  Line("transparency: " + std::to_string(r.entries) + " entries built by roster at " + Fixed(r.build_per_second) +
+       " events/s; served in process through the API handlers:");
+  Line("  inclusion proof p50 " + Fixed(r.inclusion_p50_us, 1) + " us, p99 " + Fixed(r.inclusion_p99_us, 1) +
+       " us; consistency proof p50 " + Fixed(r.consistency_p50_us, 1) + " us, p99 " + Fixed(r.consistency_p99_us, 1) +
+       " us (target p99 < 200 us at 10 million)");
+  Line("  full tile (8,192 bytes) p50 " + Fixed(r.tile_p50_us, 1) + " us, p99 " + Fixed(r.tile_p99_us, 1) +
+       " us (target p99 < 100 us at 10 million)");
+  return ledger::Status::Ok();
+}
+
 double ThreadCpuSeconds() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
@@ -566,16 +589,20 @@ ledger::Status Bench::MemoryAndDisk() {
 
 int RunBench(const std::vector<std::string>& argv) {
   auto args = Args::Parse(argv, {"json", "no-http"});
-  if (!args || !args->OnlyKnown({"events", "roster-events", "fund-events", "window", "dir", "json", "no-http"})) {
+  if (!args || !args->OnlyKnown({"events", "roster-events", "fund-events", "proof-entries", "window", "dir", "json",
+                                  "no-http"})) {
     return kExitUsage;
   }
   Bench bench;
   auto events = ParseUint(args->GetOr("events", "200000"));
   auto roster_events = ParseUint(args->GetOr("roster-events", "200000"));
   auto fund_events = ParseUint(args->GetOr("fund-events", "1000000"));
+  auto proof_entries = ParseUint(args->GetOr("proof-entries", "1000000"));
   auto window = ParseUint(args->GetOr("window", "8"));
-  if (!events || !roster_events || !fund_events || !window || *window == 0 || *window > 4096) {
-    std::cerr << "error: --events, --roster-events and --fund-events take integers, --window 1 to 4096\n";
+  if (!events || !roster_events || !fund_events || !proof_entries || !window || *window == 0 || *window > 4096 ||
+      (*proof_entries > 0 && *proof_entries < ledger::kTileWidthFull)) {
+    std::cerr << "error: --events, --roster-events, --fund-events and --proof-entries (0, or at least 256) take "
+                 "integers, --window 1 to 4096\n";
     return kExitUsage;
   }
   bench.events = *events;
@@ -612,6 +639,7 @@ int RunBench(const std::vector<std::string>& argv) {
   if (status.ok()) status = bench.store->Close();
   if (status.ok()) status = bench.MemoryAndDisk();
   if (status.ok() && *fund_events > 0) status = bench.Funds(*fund_events);
+  if (status.ok() && *proof_entries > 0) status = bench.Transparency(*proof_entries);
   if (temporary) std::filesystem::remove_all(bench.dir);
   if (!status.ok()) {
     std::cerr << "error: " << status.ToString() << "\n";

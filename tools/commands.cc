@@ -479,16 +479,18 @@ const std::vector<Command>& Commands() {
        "verify` prints too: the same log gives the same digest.\n",
        Rebuild},
       {"bench", "measure append, roster and verify rates against this machine's limits",
-       "usage: ledgerctl bench [--events N] [--roster-events N] [--fund-events N] [--window W] [--no-http]\n"
-       "                       [--dir DIR] [--json]\n\n"
+       "usage: ledgerctl bench [--events N] [--roster-events N] [--fund-events N] [--proof-entries N]\n"
+       "                       [--window W] [--no-http] [--dir DIR] [--json]\n\n"
        "Measures, in one run: Ed25519 verifications per second on all cores and synced RocksDB\n"
        "batch writes per second (the machine's limits), then signed appends from 64 concurrent\n"
        "submitters each keeping W (default 8) appends in flight, p99 latency at half of peak load,\n"
        "signed appends over HTTP on loopback (64 keep-alive connections; --no-http skips them),\n"
        "full verification, roster appends, memory and disk use, and the fund flows: a projection\n"
-       "rebuild beside a raw scan, and balance queries. Prints each figure with its ratio to the\n"
-       "limit; --json prints one JSON object. Defaults: --events 200000, --roster-events 200000,\n"
-       "--fund-events 1000000 (under two minutes on 2 cores). DIR defaults to a fresh temporary\n"
+       "rebuild beside a raw scan, and balance queries, and the transparency reads: inclusion and\n"
+       "consistency proofs and full tiles served from a log of --proof-entries entries. Prints each\n"
+       "figure with its ratio to the limit; --json prints one JSON object. Defaults: --events 200000,\n"
+       "--roster-events 200000, --fund-events 1000000, --proof-entries 1000000 (0 skips a phase).\n"
+       "DIR defaults to a fresh temporary\n"
        "folder, removed afterwards. docs/bench.md explains every figure.\n",
        RunBench},
   };
