@@ -89,7 +89,7 @@ inline constexpr std::size_t text_bytes_max = 512;
 // Facts a disbursement carries for its subsidy rule.
 inline constexpr std::size_t facts_max = 32;
 
-// Full tiles of tile level 1 and above whose inner nodes proofs keep computed (tiles_impl.h),
+// Tiles of tile level 1 and above whose inner nodes proofs keep computed (tiles_impl.h),
 // 16 KiB each: 16 MiB, every upper tile of a log of up to 2^26 (67 million) entries.
 inline constexpr std::size_t tile_node_cache_tiles_max = 1024;
 

@@ -1,5 +1,5 @@
-// internal::TileNodeCache: nodes of full upper tiles, kept across proofs, must equal the nodes
-// NodeFromTiles recomputes from the same tile, and partial or level-0 tiles are left to it.
+// internal::TileNodeCache: nodes of upper tiles, kept across proofs, must equal the nodes
+// NodeFromTiles recomputes from the same tile; what a tile does not hold is left to it.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -50,10 +50,35 @@ TEST_F(TileNodeCacheTest, AFullTileIsReadOnce) {
   EXPECT_EQ(reads_, 1);
 }
 
-TEST_F(TileNodeCacheTest, PartialAbsentAndLevelZeroTilesAreLeftToTheCaller) {
-  EXPECT_FALSE(cache_.Node(8, 4 * 256, Fetch()).has_value());   // Tile 1/4 is partial.
-  EXPECT_FALSE(cache_.Node(8, 9 * 256, Fetch()).has_value());   // Tile 1/9 is absent.
-  EXPECT_FALSE(cache_.Node(3, 0, Fetch()).has_value());         // Level 0.
+TEST_F(TileNodeCacheTest, CompleteNodesOfAPartialTileEqualTheRecomputedNodes) {
+  for (std::uint8_t level = 8; level < 16; ++level) {
+    const std::uint64_t per_tile = 256 >> (level - 8);
+    for (std::uint64_t index = 4 * per_tile; index < 4 * per_tile + (100 >> (level - 8)); ++index) {
+      auto cached = cache_.Node(level, index, Fetch());
+      ASSERT_TRUE(cached.has_value()) << int(level) << " " << index;
+      EXPECT_EQ(*cached, *NodeFromTiles(level, index, Fetch())) << int(level) << " " << index;
+    }
+  }
+}
+
+TEST_F(TileNodeCacheTest, ANodeBeyondAPartialTileIsLeftToTheCaller) {
+  EXPECT_FALSE(cache_.Node(8, 4 * 256 + 100, Fetch()).has_value());
+  EXPECT_FALSE(cache_.Node(10, 4 * 64 + 25, Fetch()).has_value());  // Hashes 100..103.
+  EXPECT_FALSE(cache_.Node(15, 4 * 2, Fetch()).has_value());
+}
+
+TEST_F(TileNodeCacheTest, ATileThatGrewIsReadAgainForItsNewNodes) {
+  ASSERT_EQ(*cache_.Node(8, 4 * 256 + 99, Fetch()), *NodeFromTiles(8, 4 * 256 + 99, Fetch()));
+  tiles_[{1, 4}] = full_.substr(0, 200 * 32);
+  const int reads_before = reads_;
+  ASSERT_TRUE(cache_.Node(14, 4 * 4 + 2, Fetch()).has_value());  // Hashes 128..191: complete now.
+  EXPECT_EQ(*cache_.Node(14, 4 * 4 + 2, Fetch()), *NodeFromTiles(14, 4 * 4 + 2, Fetch()));
+  EXPECT_EQ(reads_, reads_before + 2);  // The cache's read, then NodeFromTiles' own.
+}
+
+TEST_F(TileNodeCacheTest, AbsentAndLevelZeroTilesAreLeftToTheCaller) {
+  EXPECT_FALSE(cache_.Node(8, 9 * 256, Fetch()).has_value());  // Tile 1/9 is absent.
+  EXPECT_FALSE(cache_.Node(3, 0, Fetch()).has_value());        // Level 0.
 }
 
 }  // namespace
