@@ -16,6 +16,9 @@ struct TransparencyBenchResult {
   double inclusion_p50_us = 0, inclusion_p99_us = 0;
   double consistency_p50_us = 0, consistency_p99_us = 0;
   double tile_p50_us = 0, tile_p99_us = 0;  // Full level-0 tiles (8,192 bytes).
+  // The machine's limit: one RFC 6962 node hash (SHA-256 of 65 bytes), measured just before the
+  // proofs. A proof from tiles costs some hundreds of them (docs/bench.md).
+  double node_hash_ns = 0;
 };
 
 ledger::Result<TransparencyBenchResult> RunTransparencyBench(const std::string& dir, std::uint64_t entries);
