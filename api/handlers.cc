@@ -9,10 +9,12 @@
 
 #include "ledger/api.pb.h"
 #include "crypto/hash.h"
+#include "crypto/signing.h"
 #include "crypto/note.h"
 #include "ledger/actors.h"
 #include "ledger/constants.h"
 #include "ledger/funds_query.h"
+#include "ledger/vault.h"
 #include "ledger/tile_path.h"
 
 namespace api {
@@ -37,9 +39,14 @@ const Access kAnyActor{false, {v1::ROLE_ADMIN, v1::ROLE_FINANCE_OFFICER, v1::ROL
 const Access kAuditors{false, {v1::ROLE_ADMIN, v1::ROLE_AUDITOR}};
 const Access kMoneyReaders{false, {v1::ROLE_ADMIN, v1::ROLE_FINANCE_OFFICER, v1::ROLE_AUDITOR}};
 const Access kWriters{false, {v1::ROLE_ADMIN, v1::ROLE_FINANCE_OFFICER, v1::ROLE_INSPECTOR}};
+// Personal data: officers register the people they pay; officers of the person's region and
+// auditors read it, each read logged first (ledger/actors.cc RoleMaySign agrees).
+const Access kPersonRegistrars{false, {v1::ROLE_FINANCE_OFFICER}};
+const Access kPersonReaders{false, {v1::ROLE_FINANCE_OFFICER, v1::ROLE_AUDITOR}};
 
 struct Call {
   ledger::EventStore* store;
+  ledger::Vault* vault;  // Null when the server serves no personal data.
   Metrics* metrics;
   std::chrono::steady_clock::time_point arrived;
   const HttpRequest& request;
@@ -160,6 +167,17 @@ void Fail(Call& call, const Status& status) { call.done(Api::Problem(status)); }
 // ---- Public ----
 
 void Healthz(Call& call) { call.done(Text("ok\n")); }
+// Ready unless the background verification found the stored log broken: then every answer
+// the server gives may rest on a tampered log.
+void Readyz(Call& call) {
+  if (call.metrics->verify_state() == Metrics::VerifyState::kFailed) {
+    HttpResponse response = Api::Problem(Status(Code::kCorruption, "the stored log failed verification at entry " +
+                                                                     std::to_string(call.metrics->verify_first_bad_index())));
+    response.status = 503;  // Not ready; the problem's code says why.
+    return call.done(std::move(response));
+  }
+  call.done(Text("ok\n"));
+}
 void OpenApi(Call& call) { call.done(Text(std::string(kOpenApiText), "application/yaml")); }
 void MetricsText(Call& call) {
   call.done(Text(call.metrics->Render(*call.store), "text/plain; version=0.0.4; charset=utf-8"));
@@ -359,9 +377,11 @@ void EntryAt(Call& call) {
 
 // ---- Appends ----
 
-// The one field of an append body, base64-decoded: {"<field>": "<base64>"}. Unknown fields,
-// other types and duplicate fields are refused.
-ledger::Result<std::string> ParseAppendBody(const std::string& body, std::string_view field) {
+// A JSON object body whose members are all strings, each named in `fields` and given at most
+// once; `required` of them must be there. Unknown fields, other types and duplicates are refused.
+ledger::Result<std::map<std::string, std::string>> ParseStringFields(const std::string& body,
+                                                                     const std::vector<std::string_view>& fields,
+                                                                     std::size_t required) {
   if (body.size() > ledger::constants::http_body_bytes_max) {
     return Status(Code::kTooLarge, "body is larger than " + std::to_string(ledger::constants::http_body_bytes_max));
   }
@@ -371,22 +391,36 @@ ledger::Result<std::string> ParseAppendBody(const std::string& body, std::string
   if (parser.iterate(json).get(doc) != simdjson::SUCCESS) return Status(Code::kMalformed, "body is not JSON");
   simdjson::ondemand::object object;
   if (doc.get_object().get(object) != simdjson::SUCCESS) return Status(Code::kMalformed, "body is not a JSON object");
-  std::optional<std::string> value;
+  std::map<std::string, std::string> values;
   for (auto member : object) {
     std::string_view key;
     if (member.unescaped_key().get(key) != simdjson::SUCCESS) return Status(Code::kMalformed, "body is not valid JSON");
-    if (key != field) return Status(Code::kMalformed, "unknown field '" + std::string(key) + "'");
-    if (value) return Status(Code::kMalformed, "field '" + std::string(field) + "' is given twice");
+    if (std::find(fields.begin(), fields.end(), key) == fields.end()) {
+      return Status(Code::kMalformed, "unknown field '" + std::string(key) + "'");
+    }
     std::string_view text;
     if (member.value().get_string().get(text) != simdjson::SUCCESS) {
-      return Status(Code::kMalformed, "field '" + std::string(field) + "' must be a base64 string");
+      return Status(Code::kMalformed, "field '" + std::string(key) + "' must be a string");
     }
-    auto decoded = crypto::Base64Decode(text);
-    if (!decoded) return Status(Code::kMalformed, "field '" + std::string(field) + "' is not valid base64");
-    value = std::move(*decoded);
+    if (!values.emplace(std::string(key), std::string(text)).second) {
+      return Status(Code::kMalformed, "field '" + std::string(key) + "' is given twice");
+    }
   }
-  if (!value) return Status(Code::kMalformed, "body needs the field '" + std::string(field) + "'");
-  return std::move(*value);
+  for (std::size_t i = 0; i < required; ++i) {
+    if (values.count(std::string(fields[i])) == 0) {
+      return Status(Code::kMalformed, "body needs the field '" + std::string(fields[i]) + "'");
+    }
+  }
+  return values;
+}
+
+// The one field of an append body, base64-decoded: {"<field>": "<base64>"}.
+ledger::Result<std::string> ParseAppendBody(const std::string& body, std::string_view field) {
+  auto values = ParseStringFields(body, {field}, 1);
+  if (!values.ok()) return values.status();
+  auto decoded = crypto::Base64Decode(values->begin()->second);
+  if (!decoded) return Status(Code::kMalformed, "field '" + std::string(field) + "' is not valid base64");
+  return std::move(*decoded);
 }
 
 void FillReceipt(const ledger::Receipt& receipt, apiv1::Receipt* out) {
@@ -433,10 +467,79 @@ void AppendRoster(Call& call) {
                            });
 }
 
+// ---- Personal data (docs/privacy.md) ----
+
+void WipeString(std::string* text) {
+  crypto::Wipe(text->data(), text->size());
+  text->clear();
+}
+void WipePerson(ledger::PersonalData* person) {
+  WipeString(&person->name);
+  WipeString(&person->id_number);
+  WipeString(&person->bank_account);
+}
+
+// Stores a person's data in the vault and answers the pseudonyms the officer then signs into a
+// PersonRegistered event. Nothing enters the log here.
+void RegisterPerson(Call& call) {
+  if (call.vault == nullptr) return Fail(call, Status(Code::kUnavailable, "this server has no personal-data vault"));
+  auto fields = ParseStringFields(call.request.body, {"name", "id_number", "bank_account"}, 3);
+  if (!fields.ok()) return Fail(call, fields.status());
+  ledger::PersonalData person{(*fields)["name"], (*fields)["id_number"], (*fields)["bank_account"]};
+  auto subject = call.vault->Register(person);
+  WipePerson(&person);
+  if (!subject.ok()) return Fail(call, subject.status());
+  apiv1::PersonRegistration out;
+  out.set_subject_id(*subject);
+  out.set_account_digest(call.vault->AccountDigest((*fields)["bank_account"]));
+  for (auto& [name, value] : *fields) WipeString(&value);
+  call.done(Json(out, 201));
+}
+
+// Releases a person's data only once the reader's signed PersonalDataRead event is durable in
+// the log: the read is recorded, by the reader's own signature, before anyone sees the data.
+void ReadPerson(Call& call) {
+  if (call.vault == nullptr) return Fail(call, Status(Code::kUnavailable, "this server has no personal-data vault"));
+  auto signed_event = ParseAppendBody(call.request.body, "signed_event");
+  if (!signed_event.ok()) return Fail(call, signed_event.status());
+  v1::SignedEvent envelope;
+  v1::Event event;
+  if (!envelope.ParseFromString(*signed_event) || !event.ParseFromString(envelope.event())) {
+    return Fail(call, Status(Code::kMalformed, "signed_event does not decode"));
+  }
+  if (!event.has_personal_data_read()) {
+    return Fail(call, Status(Code::kInvalidEvent, "a personal-data read takes a personal_data_read event"));
+  }
+  if (envelope.public_key() != call.caller.actor().public_key()) {
+    return Fail(call, Status(Code::kBadSignature, "the read event must be signed by the key that signs the request"));
+  }
+  const std::string subject = event.personal_data_read().subject_id();
+  if (Status s = call.vault->Read(subject).status(); !s.ok()) return Fail(call, s);  // Before logging.
+  call.store->Submit(std::move(*signed_event), [done = call.done, vault = call.vault, metrics = call.metrics,
+                                                arrived = call.arrived,
+                                                subject](ledger::Result<ledger::Receipt> receipt) {
+    metrics->CountAppend(receipt.ok() ? Status::Ok() : receipt.status(), 1, Since(arrived));
+    if (!receipt.ok()) return done(Api::Problem(receipt.status()));
+    auto person = vault->Read(subject);  // Erased since the check: the read is logged, nothing released.
+    if (!person.ok()) return done(Api::Problem(person.status()));
+    apiv1::PersonalDataResponse out;
+    FillReceipt(*receipt, out.mutable_receipt());
+    out.set_subject_id(subject);
+    out.set_name(person->name);
+    out.set_id_number(person->id_number);
+    out.set_bank_account(person->bank_account);
+    WipePerson(&*person);
+    HttpResponse response = Json(out);
+    response.headers.emplace_back("Cache-Control", "no-store");
+    out.Clear();
+    done(std::move(response));
+  });
+}
+
 const std::vector<Route>& Routes() {
   static const std::vector<Route> routes = {
       {"GET", "/healthz", kPublic, Healthz},
-      {"GET", "/readyz", kPublic, Healthz},
+      {"GET", "/readyz", kPublic, Readyz},
       {"GET", "/metrics", kPublic, MetricsText},
       {"GET", "/openapi.yaml", kPublic, OpenApi},
       {"GET", "/checkpoint", kPublic, Checkpoint},
@@ -458,6 +561,8 @@ const std::vector<Route>& Routes() {
       {"GET", "/v1/entries/", kAuditors, EntryAt},
       {"POST", "/v1/events", kWriters, AppendEvent},
       {"POST", "/v1/rosters", kWriters, AppendRoster},
+      {"POST", "/v1/persons", kPersonRegistrars, RegisterPerson},
+      {"POST", "/v1/persons/read", kPersonReaders, ReadPerson},
   };
   return routes;
 }
@@ -470,8 +575,8 @@ std::vector<std::pair<std::string, std::string>> Api::RouteList() {
   return list;
 }
 
-Api::Api(ledger::EventStore* store, Authenticate authenticate)
-    : store_(store), authenticate_(std::move(authenticate)) {}
+Api::Api(ledger::EventStore* store, Authenticate authenticate, ledger::Vault* vault)
+    : store_(store), vault_(vault), authenticate_(std::move(authenticate)) {}
 
 int Api::HttpStatus(Code code) {
   switch (code) {
@@ -520,7 +625,7 @@ HttpResponse Api::Problem(const Status& status) {
 
 void Api::Handle(HttpRequest request, std::function<void(HttpResponse)> done) {
   auto request_ptr = std::make_shared<HttpRequest>(std::move(request));
-  Call call{store_, &metrics_, std::chrono::steady_clock::now(), *request_ptr, {}, {}, {}, {},
+  Call call{store_, vault_, &metrics_, std::chrono::steady_clock::now(), *request_ptr, {}, {}, {}, {},
             [request_ptr, metrics = &metrics_, done = std::move(done)](HttpResponse r) {
               metrics->CountRequest(r.status);
               done(std::move(r));

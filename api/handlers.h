@@ -14,6 +14,7 @@
 #include "crypto/signing.h"
 #include "ledger/event_store.h"
 #include "ledger/status.h"
+#include "ledger/vault.h"
 
 namespace api {
 
@@ -36,7 +37,8 @@ using Authenticate = std::function<ledger::Result<crypto::PublicKey>(const HttpR
 
 class Api {
  public:
-  Api(ledger::EventStore* store, Authenticate authenticate);
+  // `vault` (may be null: no personal-data routes) outlives the Api.
+  Api(ledger::EventStore* store, Authenticate authenticate, ledger::Vault* vault = nullptr);
 
   // Answers `request` through `done`, exactly once, possibly from another thread.
   void Handle(HttpRequest request, std::function<void(HttpResponse)> done);
@@ -46,9 +48,11 @@ class Api {
   static int HttpStatus(ledger::Code code);
   // (method, path) of every route; a path ending in '/' is a prefix.
   static std::vector<std::pair<std::string, std::string>> RouteList();
+  Metrics& metrics() { return metrics_; }
 
  private:
   ledger::EventStore* store_;
+  ledger::Vault* vault_;
   Authenticate authenticate_;
   Metrics metrics_;
 };

@@ -1,22 +1,25 @@
 // ledgerd: serves a ledger over HTTP or HTTPS.
-// `ledgerd --data DIR --listen HOST:PORT [--tls-cert FILE --tls-key FILE]`.
+// `ledgerd --data DIR --listen HOST:PORT [--tls-cert FILE --tls-key FILE] [--no-verify]`.
+// At start it verifies the stored log in the background (progress in /metrics).
 // SIGTERM or SIGINT: stop accepting, finish accepted appends, close the store, exit 0.
 #include <csignal>
 #include <iostream>
 #include <string>
 
 #include "api/server.h"
+#include "ledger/vault.h"
 #include "crypto/signing.h"
 #include "ledger/event_store.h"
 
 namespace {
 
 int Usage() {
-  std::cerr << "usage: ledgerd [--data DIR] [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE]\n"
+  std::cerr << "usage: ledgerd [--data DIR] [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [--no-verify]\n"
                "  --data DIR          ledger data directory (default ./data)\n"
                "  --listen HOST:PORT  address to serve on (default 127.0.0.1:8080)\n"
                "  --tls-cert FILE     serve HTTPS with this PEM certificate chain\n"
-               "  --tls-key FILE      and this PEM private key\n";
+               "  --tls-key FILE      and this PEM private key\n"
+               "  --no-verify         skip the background verification of the stored log at start\n";
   return 2;
 }
 
@@ -26,11 +29,16 @@ int main(int argc, char** argv) {
   std::string data = "./data";
   std::string listen = "127.0.0.1:8080";
   std::string tls_cert, tls_key;
+  bool verify = true;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       Usage();
       return 0;
+    }
+    if (arg == "--no-verify") {
+      verify = false;
+      continue;
     }
     if (i + 1 >= argc) return Usage();
     if (arg == "--data") data = argv[++i];
@@ -65,6 +73,15 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << store.status().ToString() << "\n";
     return 3;
   }
+  // The personal-data vault beside the log (DIR/vault, DIR/vault.key), created on first use.
+  auto vault = ledger::Vault::Open(data);
+  if (!vault.ok()) {
+    std::cerr << "error: " << vault.status().ToString() << "\n";
+    return 3;
+  }
+  options.vault = vault->get();
+  options.verify_log = verify;
+  options.data_dir = data;
   api::Server server(store->get(), options);
   if (auto s = server.Start(); !s.ok()) {
     std::cerr << "error: " << s.ToString() << "\n";

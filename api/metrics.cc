@@ -70,6 +70,24 @@ std::string Metrics::Render(const ledger::EventStore& store) const {
   out << "ledger_group_commit_entries_bucket{le=\"+Inf\"} " << cumulative << "\n"
       << "ledger_group_commit_entries_sum " << stats.entries << "\n"
       << "ledger_group_commit_entries_count " << stats.batches << "\n";
+  out << "# HELP ledger_verification_entries_verified Entries the background verification of the stored log has checked.\n"
+      << "# TYPE ledger_verification_entries_verified gauge\n"
+      << "ledger_verification_entries_verified " << verify_verified_.load() << "\n"
+      << "# HELP ledger_verification_entries_total Entries of the signed checkpoint it verifies against.\n"
+      << "# TYPE ledger_verification_entries_total gauge\n"
+      << "ledger_verification_entries_total " << verify_total_.load() << "\n"
+      << "# HELP ledger_verification_state 1 for the state the background verification is in.\n"
+      << "# TYPE ledger_verification_state gauge\n";
+  static constexpr const char* kStates[] = {"not_run", "running", "passed", "failed", "stopped"};
+  const int state = verify_state_.load();
+  for (int i = 0; i < 5; ++i) {
+    out << "ledger_verification_state{state=\"" << kStates[i] << "\"} " << (i == state ? 1 : 0) << "\n";
+  }
+  if (state == static_cast<int>(VerifyState::kFailed)) {
+    out << "# HELP ledger_verification_first_bad_index The first entry that failed verification.\n"
+        << "# TYPE ledger_verification_first_bad_index gauge\n"
+        << "ledger_verification_first_bad_index " << verify_first_bad_.load() << "\n";
+  }
   return out.str();
 }
 

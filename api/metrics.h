@@ -19,6 +19,19 @@ class Metrics {
   // One append (an event or a roster of `events`), accepted or rejected, `seconds` from the
   // request's arrival to the durable receipt or the rejection.
   void CountAppend(const ledger::Status& status, std::size_t events, double seconds);
+  // The background verification of the stored log (ServerOptions::verify_log).
+  enum class VerifyState : int { kNotRun = 0, kRunning, kPassed, kFailed, kStopped };
+  void SetVerifyProgress(std::uint64_t verified, std::uint64_t total) {
+    verify_verified_.store(verified, std::memory_order_relaxed);
+    verify_total_.store(total, std::memory_order_relaxed);
+  }
+  void SetVerifyState(VerifyState state, std::uint64_t first_bad_index = 0) {
+    verify_first_bad_.store(first_bad_index, std::memory_order_relaxed);
+    verify_state_.store(static_cast<int>(state), std::memory_order_release);
+  }
+  VerifyState verify_state() const { return static_cast<VerifyState>(verify_state_.load(std::memory_order_acquire)); }
+  std::uint64_t verify_first_bad_index() const { return verify_first_bad_.load(std::memory_order_relaxed); }
+
   // Every metric, with the store's gauges and commit counters read now.
   std::string Render(const ledger::EventStore& store) const;
 
@@ -34,6 +47,10 @@ class Metrics {
   std::array<std::atomic<std::uint64_t>, kLatencyBuckets.size() + 1> latency_{};  // Last: +Inf.
   std::atomic<std::uint64_t> latency_count_{0};
   std::atomic<std::uint64_t> latency_micros_sum_{0};
+  std::atomic<int> verify_state_{0};
+  std::atomic<std::uint64_t> verify_verified_{0};
+  std::atomic<std::uint64_t> verify_total_{0};
+  std::atomic<std::uint64_t> verify_first_bad_{0};
 };
 
 }  // namespace api

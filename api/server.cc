@@ -4,6 +4,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
@@ -11,13 +12,19 @@
 #include <boost/beast/version.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <condition_variable>
+#include <deque>
+#include <iostream>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <type_traits>
 #include <vector>
 
 #include "ledger/constants.h"
+#include "replay/verifier.h"
 
 namespace api {
 
@@ -28,18 +35,50 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// One connection: read a request, answer it, repeat while keep-alive. One request at a time per
-// connection (pipelined requests wait in the socket buffer), so queues stay bounded by the
-// number of connections. `Stream` is beast::tcp_stream, or an ssl_stream over one (TLS, after
-// its handshake).
+// What the server's sessions share: whether it is shutting down, and how many requests are in
+// flight (read, not yet answered on the wire), so Stop can wait for them.
+class Drain {
+ public:
+  bool stopping() const { return stopping_.load(std::memory_order_acquire); }
+  void Begin() { stopping_.store(true, std::memory_order_release); }
+  void Started() {
+    std::lock_guard lock(mu_);
+    ++in_flight_;
+  }
+  void Finished() {
+    std::lock_guard lock(mu_);
+    if (--in_flight_ == 0) idle_.notify_all();
+  }
+  // True if every request in flight was answered before `deadline`.
+  bool WaitIdle(std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock lock(mu_);
+    return idle_.wait_until(lock, deadline, [this] { return in_flight_ == 0; });
+  }
+
+ private:
+  std::atomic<bool> stopping_{false};
+  std::mutex mu_;
+  std::condition_variable idle_;
+  std::size_t in_flight_ = 0;
+};
+
+// One connection. Requests are read one after another (HTTP/1.1 pipelining) while fewer than
+// http_pipeline_max, holding under http_pipeline_bytes_max of bodies, wait for their answers;
+// answers are written in request order as they become ready. `Stream` is beast::tcp_stream, or
+// an ssl_stream over one (TLS, after its handshake); a read and a write may be outstanding at
+// once, never two of either.
 template <typename Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
   // A whole request must arrive within `timeout` (a client sending one byte a second is cut
   // off), and a response be taken within it.
   template <typename... StreamArgs>
-  Session(Api* api, std::chrono::milliseconds timeout, StreamArgs&&... stream_args)
-      : stream_(std::forward<StreamArgs>(stream_args)...), api_(api), timeout_(timeout) {}
+  Session(Api* api, Drain* drain, std::chrono::milliseconds timeout, StreamArgs&&... stream_args)
+      : stream_(std::forward<StreamArgs>(stream_args)...),
+        api_(api),
+        drain_(drain),
+        timeout_(timeout),
+        read_deadline_(stream_.get_executor()) {}
 
   void Run() {
     asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
@@ -58,62 +97,156 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
  private:
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
+  // A request read and not yet answered on the wire, in request order.
+  struct Slot {
+    std::optional<HttpResponse> answer;
+    std::size_t body_bytes = 0;
+    unsigned version = 11;
+    bool keep_alive = false;
+  };
+
+  bool MayReadMore() const {
+    return !reading_ && !read_closed_ && slots_.size() < ledger::constants::http_pipeline_max &&
+           body_bytes_ < ledger::constants::http_pipeline_bytes_max;
+  }
+
   void Read() {
+    if (!MayReadMore()) return;
+    reading_ = true;
     parser_.emplace();
     parser_->body_limit(ledger::constants::http_body_bytes_max);
     parser_->header_limit(ledger::constants::http_header_bytes_max);
-    beast::get_lowest_layer(stream_).expires_after(timeout_);
+    // The stream's own timer is for writes; reads have the session's deadline, which runs only
+    // while no request waits for its answer (waiting for an append is not the client's delay).
+    beast::get_lowest_layer(stream_).expires_never();
+    if (slots_.empty()) ArmReadDeadline();
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
+    reading_ = false;
+    DisarmReadDeadline();
+    if (abandoned_) return;
     if (ec == http::error::body_limit) {
-      keep_alive_ = false;
-      return Write(Api::Problem(ledger::Status(ledger::Code::kTooLarge,
-                                               "request body is larger than " +
-                                                   std::to_string(ledger::constants::http_body_bytes_max) + " bytes")));
+      read_closed_ = true;  // The rest of the body is still on the wire: answer, then close.
+      return Answer(Push(0, parser_->get().version(), false), Api::Problem(ledger::Status(ledger::Code::kTooLarge,
+                                                                    "request body is larger than " +
+                                                                        std::to_string(ledger::constants::http_body_bytes_max) +
+                                                                        " bytes")));
     }
-    if (ec) return Close();
+    if (ec) {
+      read_closed_ = true;  // End of stream or timeout: write what is pending, then close.
+      if (slots_.empty()) Close();
+      return;
+    }
     http::request<http::string_body> request = parser_->release();
-    keep_alive_ = request.keep_alive();
-    version_ = request.version();
+    const bool keep_alive = request.keep_alive() && !drain_->stopping();
+    if (!keep_alive) read_closed_ = true;
     HttpRequest call;
     call.method = std::string(request.method_string());
     call.target = std::string(request.target());
     call.body = std::move(request.body());
+    const std::uint64_t seq = Push(call.body.size(), request.version(), keep_alive);
     for (const auto& field : request) {
       std::string name(field.name_string());
       std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
       if (!call.headers.emplace(name, std::string(field.value())).second && name.rfind("x-ledger-", 0) == 0) {
-        return Write(Api::Problem(ledger::Status(ledger::Code::kMalformed, "header " + name + " is given twice")));
+        Answer(seq, Api::Problem(ledger::Status(ledger::Code::kMalformed, "header " + name + " is given twice")));
+        return Read();
       }
     }
-    beast::get_lowest_layer(stream_).expires_never();  // An append may wait for its batch.
-    api_->Handle(std::move(call), [self = this->shared_from_this()](HttpResponse response) {
+    if (drain_->stopping()) {
+      HttpResponse busy = Api::Problem(ledger::Status(ledger::Code::kUnavailable, "the server is shutting down"));
+      busy.headers.emplace_back("Retry-After", "1");
+      return Answer(seq, std::move(busy));
+    }
+    api_->Handle(std::move(call), [self = this->shared_from_this(), seq](HttpResponse response) {
       asio::post(self->stream_.get_executor(),
-                 [self, response = std::move(response)]() mutable { self->Write(std::move(response)); });
+                 [self, seq, response = std::move(response)]() mutable { self->Answer(seq, std::move(response)); });
     });
+    Read();
   }
 
-  void Write(HttpResponse answer) {
+  // Queues a slot for a request just read; returns its sequence number.
+  std::uint64_t Push(std::size_t body_bytes, unsigned version, bool keep_alive) {
+    drain_->Started();
+    slots_.push_back(Slot{std::nullopt, body_bytes, version, keep_alive});
+    body_bytes_ += body_bytes;
+    return first_seq_ + slots_.size() - 1;
+  }
+
+  void Answer(std::uint64_t seq, HttpResponse answer) {
+    if (abandoned_) return;  // The connection is gone; its slots were released.
+    slots_[seq - first_seq_].answer = std::move(answer);
+    WriteNext();
+  }
+
+  // Writes the oldest answer if it is ready and no write is outstanding.
+  void WriteNext() {
+    if (writing_ || slots_.empty() || !slots_.front().answer) return;
+    writing_ = true;
+    Slot& slot = slots_.front();
+    HttpResponse& answer = *slot.answer;
     response_ = {};
-    response_.version(version_);
+    response_.version(slot.version);
     response_.result(static_cast<http::status>(answer.status));
     response_.set(http::field::server, "ledgerd");
     response_.set(http::field::content_type, answer.content_type);
     for (const auto& [name, value] : answer.headers) response_.set(name, value);
-    response_.keep_alive(keep_alive_);
+    response_.keep_alive(slot.keep_alive);
     response_.body() = std::move(answer.body);
     response_.prepare_payload();
     beast::get_lowest_layer(stream_).expires_after(timeout_);
     http::async_write(stream_, response_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec || !self->keep_alive_) return self->Close();
-      self->Read();
+      self->OnWrite(ec);
     });
   }
 
+  void OnWrite(beast::error_code ec) {
+    writing_ = false;
+    const bool keep_alive = slots_.front().keep_alive;
+    body_bytes_ -= slots_.front().body_bytes;
+    slots_.pop_front();
+    ++first_seq_;
+    drain_->Finished();
+    if (ec || !keep_alive) {
+      read_closed_ = true;
+      return Abandon();
+    }
+    if (slots_.empty() && read_closed_) return Close();
+    if (slots_.empty() && reading_) ArmReadDeadline();  // The next request is the client's to send.
+    Read();
+    WriteNext();
+  }
+
+  // The connection is done: answers still pending are never written; release their slots as
+  // they arrive so Stop does not wait for them.
+  void Abandon() {
+    abandoned_ = true;
+    for (std::size_t i = 0; i < slots_.size(); ++i) drain_->Finished();
+    slots_.clear();
+    Close();
+  }
+
+  // A request must arrive whole within `timeout_` of the read deadline being armed; otherwise
+  // the socket is closed, and the outstanding read fails.
+  void ArmReadDeadline() {
+    const std::uint64_t generation = ++deadline_generation_;
+    read_deadline_.expires_after(timeout_);
+    read_deadline_.async_wait([self = this->shared_from_this(), generation](beast::error_code ec) {
+      if (ec || generation != self->deadline_generation_) return;  // Disarmed or re-armed.
+      beast::error_code ignored;
+      beast::get_lowest_layer(self->stream_).socket().close(ignored);
+    });
+  }
+  void DisarmReadDeadline() {
+    ++deadline_generation_;
+    read_deadline_.cancel();
+  }
+
   void Close() {
+    DisarmReadDeadline();
     if constexpr (kTls) {
       beast::get_lowest_layer(stream_).expires_after(timeout_);
       stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});
@@ -125,12 +258,20 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   Stream stream_;
   Api* api_;
+  Drain* drain_;
   std::chrono::milliseconds timeout_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
-  bool keep_alive_ = false;
-  unsigned version_ = 11;
+  std::deque<Slot> slots_;
+  std::uint64_t first_seq_ = 0;  // Sequence number of slots_.front().
+  std::size_t body_bytes_ = 0;   // Request bodies of the slots.
+  bool reading_ = false;
+  bool writing_ = false;
+  bool read_closed_ = false;  // No more requests will be read.
+  bool abandoned_ = false;
+  asio::steady_timer read_deadline_;
+  std::uint64_t deadline_generation_ = 0;
 };
 
 }  // namespace
@@ -139,10 +280,12 @@ class Server::Impl {
  public:
   Impl(ledger::EventStore* store, ServerOptions options)
       : options_(std::move(options)),
+        store_(store),
         authenticator_(store->origin(), ledger::constants::request_skew_ms_max,
                        ledger::constants::replay_cache_entries_max),
         api_(store, options_.authenticate ? options_.authenticate
-                                          : [this, store](const HttpRequest& request) { return Authenticate(store, request); }),
+                                          : [this, store](const HttpRequest& request) { return Authenticate(store, request); },
+             options_.vault),
         acceptor_(asio::make_strand(io_)) {}
 
   // Checks the request's signature headers; only registered, unrevoked actors' signatures are
@@ -180,6 +323,7 @@ class Server::Impl {
     if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) return ledger::Status(ledger::Code::kIOError, "listening on " + options_.host + ": " + ec.message());
     Accept();
+    if (options_.verify_log) StartVerification(store_);
     std::size_t threads = options_.threads ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
     for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
     return ledger::Status::Ok();
@@ -204,14 +348,52 @@ class Server::Impl {
 
   std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
 
+  // Verifies the stored log up to its checkpoint at start, on its own thread, reporting into the
+  // metrics; the store's own log key is the key it trusts.
+  void StartVerification(ledger::EventStore* store) {
+    Metrics& metrics = api_.metrics();
+    metrics.SetVerifyProgress(0, store->size());
+    metrics.SetVerifyState(Metrics::VerifyState::kRunning);
+    replay::VerifyOptions verify;
+    verify.data_dir = options_.data_dir;
+    verify.log_key = store->log_key();
+    verify.threads = ledger::constants::background_verify_threads;
+    verify.progress = [&metrics](std::uint64_t done, std::uint64_t total) { metrics.SetVerifyProgress(done, total); };
+    verify.stop_requested = [this] { return stop_verification_.load(std::memory_order_relaxed); };
+    verifier_ = std::thread([&metrics, verify = std::move(verify)] {
+      auto report = replay::VerifyLog(verify);
+      if (!report.ok()) {
+        std::cerr << "ledgerd: background verification could not read the log: " << report.status().ToString() << "\n";
+        return metrics.SetVerifyState(Metrics::VerifyState::kFailed, 0);
+      }
+      metrics.SetVerifyProgress(report->entries_verified, report->checkpoint_size);
+      if (report->ok()) return metrics.SetVerifyState(Metrics::VerifyState::kPassed);
+      if (report->problem.code() == ledger::Code::kUnavailable && !report->first_bad_index) {
+        return metrics.SetVerifyState(Metrics::VerifyState::kStopped);
+      }
+      const std::uint64_t bad = report->first_bad_index.value_or(report->entries_verified);
+      std::cerr << "ledgerd: THE STORED LOG FAILED VERIFICATION at entry " << bad << ": "
+                << report->problem.ToString() << "\n";
+      metrics.SetVerifyState(Metrics::VerifyState::kFailed, bad);
+    });
+  }
+
+  // Stops accepting, answers the requests in flight (new requests on open connections get 503),
+  // waits up to http_drain_seconds for those answers to be written, then closes everything.
   void Stop() {
+    drain_.Begin();
     asio::post(acceptor_.get_executor(), [this] {
       beast::error_code ignored;
       acceptor_.close(ignored);
     });
+    if (!threads_.empty()) {
+      drain_.WaitIdle(std::chrono::steady_clock::now() + std::chrono::seconds(ledger::constants::http_drain_seconds));
+    }
     io_.stop();
     for (auto& thread : threads_) thread.join();
     threads_.clear();
+    stop_verification_.store(true);
+    if (verifier_.joinable()) verifier_.join();
   }
 
  private:
@@ -219,16 +401,20 @@ class Server::Impl {
     acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
       if (ec) return;  // Closed.
       if (tls_) {
-        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(&api_, options_.io_timeout, std::move(socket), *tls_)
+        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(&api_, &drain_, options_.io_timeout, std::move(socket), *tls_)
             ->Run();
       } else {
-        std::make_shared<Session<beast::tcp_stream>>(&api_, options_.io_timeout, std::move(socket))->Run();
+        std::make_shared<Session<beast::tcp_stream>>(&api_, &drain_, options_.io_timeout, std::move(socket))->Run();
       }
       Accept();
     });
   }
 
   ServerOptions options_;
+  ledger::EventStore* store_;
+  Drain drain_;
+  std::thread verifier_;
+  std::atomic<bool> stop_verification_{false};
   std::optional<asio::ssl::context> tls_;
   RequestAuthenticator authenticator_;
   Api api_;

@@ -1,6 +1,7 @@
 // The ledger's HTTP server (Boost.Beast): asynchronous connections on a pool of I/O threads,
 // each request read whole under a timeout and a body limit, then answered by api::Api
-// (api/handlers.h), whose route table says who may call what. docs/api.md.
+// (api/handlers.h), whose route table says who may call what. A connection may pipeline up to
+// constants::http_pipeline_max requests; answers leave in request order. docs/api.md.
 //
 // Server runs its own I/O threads; Start/Stop may be called from any thread.
 #pragma once
@@ -29,6 +30,13 @@ struct ServerOptions {
   // Checks a signed request's headers; unset: the scheme of api/request_auth.h against the
   // store's actors, with a replay cache.
   Authenticate authenticate;
+  // The ledger's personal-data vault (ledger/vault.h), for /v1/persons; null serves none.
+  ledger::Vault* vault = nullptr;
+  // Verify the whole stored log in the background from Start (replay/verifier.h, on
+  // constants::background_verify_threads), with its progress in /metrics; a failure makes
+  // /readyz answer 503. Stop interrupts it.
+  bool verify_log = false;
+  std::string data_dir;  // The store's data directory; needed by verify_log.
 };
 
 class Server {
@@ -39,7 +47,9 @@ class Server {
   ledger::Status Start();
   // The bound port (useful with port 0).
   std::uint16_t port() const;
-  // Stops accepting, closes connections, joins the I/O threads. Idempotent.
+  // Stops accepting; answers the requests already read (appends once durable; later requests get
+  // 503), waiting at most constants::http_drain_seconds; closes connections, joins the I/O
+  // threads. Idempotent.
   void Stop();
 
  private:

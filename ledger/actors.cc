@@ -16,6 +16,8 @@ bool RoleMaySign(v1::Role role, v1::Event::BodyCase kind) {
     case v1::Event::kDocumentFiled:
       return role == v1::ROLE_ADMIN || role == v1::ROLE_FINANCE_OFFICER ||
              role == v1::ROLE_INSPECTOR || role == v1::ROLE_AUDITOR;
+    case v1::Event::kPersonalDataRead:
+      return role == v1::ROLE_FINANCE_OFFICER || role == v1::ROLE_AUDITOR;
     case v1::Event::kGenesis:
     case v1::Event::BODY_NOT_SET:
       return false;
@@ -43,6 +45,7 @@ std::string_view EventKindName(v1::Event::BodyCase kind) {
     case v1::Event::kRegisterActor: return "register_actor";
     case v1::Event::kRevokeActor: return "revoke_actor";
     case v1::Event::kDocumentFiled: return "document_filed";
+    case v1::Event::kPersonalDataRead: return "personal_data_read";
     case v1::Event::kFundDefined: return "fund_defined";
     case v1::Event::kProgramDefined: return "program_defined";
     case v1::Event::kRegionDefined: return "region_defined";
@@ -116,6 +119,7 @@ namespace {
 std::string_view EventRegion(const v1::Event& event) {
   if (event.has_document_filed()) return event.document_filed().region_code();
   if (event.has_register_actor()) return event.register_actor().actor().region_code();
+  if (event.has_personal_data_read()) return event.personal_data_read().region_code();
   return FundsEventRegion(event);
 }
 }  // namespace

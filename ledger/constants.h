@@ -61,6 +61,10 @@ inline constexpr std::size_t check_chunk_max = 8;
 // Worker threads for stateless checks; 0 means one per core.
 inline constexpr std::size_t check_threads_max = 64;
 
+// ledgerd verifies its stored log in the background at start-up on this many checking threads,
+// leaving the other cores to appends; a million entries take about a minute per thread.
+inline constexpr std::size_t background_verify_threads = 1;
+
 // Verification reads the log in windows of this many entries and verifies their signatures in
 // parallel; it bounds verify's memory.
 inline constexpr std::size_t verify_window_entries = 16'384;
@@ -104,6 +108,14 @@ inline constexpr std::size_t http_body_bytes_max = 16 << 20;
 inline constexpr std::size_t http_header_bytes_max = 16 << 10;
 // A request must arrive whole, and a response be taken, within this many seconds.
 inline constexpr int http_io_timeout_seconds = 30;
+// Requests one connection may have in flight (HTTP/1.1 pipelining, answered in order). Beyond
+// this, or once the requests in flight hold a full body's worth of bytes, the server reads no
+// more from that connection until an answer leaves, so its memory stays bounded per connection.
+inline constexpr std::size_t http_pipeline_max = 16;
+inline constexpr std::size_t http_pipeline_bytes_max = http_body_bytes_max;
+// On SIGTERM the server stops accepting, answers what it is working on (appends finish once
+// durable) and waits at most this long for those answers to be taken before it closes.
+inline constexpr int http_drain_seconds = 10;
 
 // Ledgerctl as a client of ledgerd (--server): connecting, sending a request and receiving its
 // answer each get this many seconds, the server's own limit, so a stalled server or network
@@ -117,6 +129,10 @@ static_assert(http_client_response_bytes_max >= roster_events_max * 256);
 
 // Ledgerctl: largest JSON file `append` reads.
 inline constexpr std::size_t json_input_bytes_max = 4 * event_bytes_max;
+// Ledgerctl: largest roster CSV `roster` reads (tools/roster_csv.h). A row of a finance office's
+// export is under 1 KiB even with its names and remarks; 4 KiB per row for roster_events_max rows
+// bounds memory while leaving room for every column the spreadsheet carries beside ours.
+inline constexpr std::size_t roster_csv_bytes_max = roster_events_max * 4096;
 
 // Personal-data vault (ledger/vault.h, docs/privacy.md). A name is UTF-8 as on the ID card:
 // 64 bytes hold 21 CJK characters (3 bytes each), room for long transliterated names with '·'.

@@ -54,6 +54,7 @@ std::int64_t NowMs() {
 struct Work {
   bool is_roster = false;
   bool queued = false;  // Counted in the queue depth until replied to.
+  std::uint64_t ticket = 0;  // Order of submission: the sequencer takes work in this order.
   std::string bytes;
   EventStore::AppendCallback done_event;
   EventStore::RosterCallback done_roster;
@@ -207,7 +208,11 @@ class EventStore::Impl {
   std::condition_variable check_ready_;
   std::condition_variable sequence_ready_;
   std::deque<std::unique_ptr<Work>> check_queue_;
+  // Checked work in ticket order; the sequencer takes its front only when it is the next ticket,
+  // so appends are sequenced in the order they were submitted, whichever worker checked them.
   std::deque<std::unique_ptr<Work>> sequence_queue_;
+  std::uint64_t next_ticket_ = 0;      // Given to the next accepted submission.
+  std::uint64_t sequence_ticket_ = 0;  // The ticket the sequencer takes next.
   std::size_t checking_ = 0;  // Work items taken by check workers, not yet handed on.
   bool stopping_ = false;
   std::atomic<std::size_t> queued_{0};
@@ -308,6 +313,7 @@ void EventStore::Impl::Submit(std::unique_ptr<Work> work) {
     } else {
       queued_.fetch_add(weight, std::memory_order_relaxed);
       work->queued = true;
+      work->ticket = next_ticket_++;
       check_queue_.push_back(std::move(work));
     }
   }
@@ -352,7 +358,11 @@ void EventStore::Impl::CheckLoop() {
     for (auto& work : chunk) Check(work.get());
     {
       std::lock_guard<std::mutex> lock(queue_mutex_);
-      for (auto& work : chunk) sequence_queue_.push_back(std::move(work));
+      // A chunk is consecutive tickets; it goes before every chunk of later tickets that another
+      // worker finished first.
+      auto at = sequence_queue_.end();
+      while (at != sequence_queue_.begin() && (*std::prev(at))->ticket > chunk.front()->ticket) --at;
+      sequence_queue_.insert(at, std::make_move_iterator(chunk.begin()), std::make_move_iterator(chunk.end()));
       checking_ -= chunk.size();
     }
     chunk.clear();
@@ -368,17 +378,21 @@ void EventStore::Impl::SequenceLoop() {
     std::vector<std::unique_ptr<Work>> group;
     {
       std::unique_lock<std::mutex> lock(queue_mutex_);
-      sequence_ready_.wait(lock, [this] {
-        return !sequence_queue_.empty() || (stopping_ && check_queue_.empty() && checking_ == 0);
+      auto next_is_ready = [this] {
+        return !sequence_queue_.empty() && sequence_queue_.front()->ticket == sequence_ticket_;
+      };
+      sequence_ready_.wait(lock, [&] {
+        return next_is_ready() || (stopping_ && check_queue_.empty() && checking_ == 0);
       });
       if (sequence_queue_.empty()) break;  // Stopping and everything accepted is sequenced.
       std::size_t events = 0;
-      while (!sequence_queue_.empty()) {
+      while (next_is_ready()) {
         std::size_t next = sequence_queue_.front()->events.size();
         if (!group.empty() && events + next > constants::commit_batch_entries_max) break;
         events += next;
         group.push_back(std::move(sequence_queue_.front()));
         sequence_queue_.pop_front();
+        ++sequence_ticket_;
       }
     }
     std::shared_ptr<Batch> batch = BuildBatch(std::move(group));

@@ -6,6 +6,8 @@
 // links each entry to the previous entry's hash, extends the Merkle tree, signs a checkpoint of
 // the new tree, and writes the whole group in one synced RocksDB WriteBatch. Callbacks run only
 // after that write is durable. A rejected append changes nothing; a roster is all or nothing.
+// Appends are sequenced in the order Submit/SubmitRoster accepted them, whichever worker checked
+// them: a caller that submits A before B never sees B checked against state without A.
 //
 // Thread safety: every public method may be called from any thread at any time. Callbacks run on
 // the store's threads and must not block for long; they may call Submit.

@@ -376,6 +376,7 @@ struct FundsProjection::State {
   Status ApplyReversal(const v1::Event& event, std::uint64_t index, RowWriter* rows);
   Status ApplyTransfer(const v1::ProgramTransfer& transfer, std::uint64_t index, RowWriter* rows);
   Status ApplyPerson(const v1::PersonRegistered& person, std::uint64_t index, RowWriter* rows);
+  Status ApplyPersonRead(const v1::PersonalDataRead& read, std::uint64_t index, RowWriter* rows);
   Status CheckInvariants() const;
 };
 
@@ -397,6 +398,7 @@ Status FundsProjection::Apply(const CheckedEvent& checked, std::uint64_t index,
     case v1::Event::kReversal: return s.ApplyReversal(event, index, rows);
     case v1::Event::kProgramTransfer: return s.ApplyTransfer(event.program_transfer(), index, rows);
     case v1::Event::kPersonRegistered: return s.ApplyPerson(event.person_registered(), index, rows);
+    case v1::Event::kPersonalDataRead: return s.ApplyPersonRead(event.personal_data_read(), index, rows);
     default: return Status::Ok();
   }
 }
@@ -743,6 +745,24 @@ Status FundsProjection::State::ApplyPerson(const v1::PersonRegistered& person, s
     rows->Put(funds_rows::PersonKey(person.subject_id()), row.SerializeAsString());
     rows->Put(funds_rows::PayeeKey(person.subject_id(), index), {});
   }
+  return Status::Ok();
+}
+
+// A read of a registered person's data, by a reader of their region (the actor registry checked
+// the signer's scope against the region named); it joins the person's history.
+Status FundsProjection::State::ApplyPersonRead(const v1::PersonalDataRead& read, std::uint64_t index,
+                                               RowWriter* rows) {
+  if (Status s = CheckText("purpose", read.purpose(), true); !s.ok()) return s;
+  auto person = persons.find(read.subject_id());
+  if (person == persons.end()) {
+    return Status(Code::kUnknownReference, "subject '" + read.subject_id().substr(0, 40) + "' is not registered");
+  }
+  if (person->second.region_code() != read.region_code()) {
+    return Status(Code::kInvalidEvent, "subject " + read.subject_id() + " is registered in region " +
+                                           person->second.region_code() + ", not '" +
+                                           read.region_code().substr(0, 16) + "'");
+  }
+  if (rows != nullptr) rows->Put(funds_rows::PayeeKey(read.subject_id(), index), {});
   return Status::Ok();
 }
 

@@ -218,6 +218,12 @@ ledger::Result<VerifyReport> VerifyLog(const VerifyOptions& options) {
     bool good = walker.VerifySequential(current);
     if (options.progress) options.progress(walker.next(), checkpoint->size);
     if (!good) break;
+    if (options.stop_requested && options.stop_requested()) {
+      checking.wait();
+      report.entries_verified = walker.next();
+      report.problem = Status(Code::kUnavailable, "verification stopped after entry " + std::to_string(walker.next()));
+      return report;
+    }
   }
   checking.wait();
   report.entries_verified = walker.next();

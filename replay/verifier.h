@@ -29,6 +29,8 @@ struct VerifyOptions {
   std::size_t threads = 0;  // 0 = one per core.
   // Called after each window of entries with (entries verified, entries in the checkpoint).
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;
+  // Asked after each window; when it answers true, verification stops with kUnavailable.
+  std::function<bool()> stop_requested;
 };
 
 struct VerifyReport {

@@ -89,6 +89,16 @@ inline Event Reverse(const std::string& id, const std::string& original, std::in
   reversal->set_value_date("2025-04-02");
   return event;
 }
+// A logged read of a person's personal data (PersonalDataRead).
+inline Event PersonRead(const std::string& id, const std::string& subject = kSubject,
+                        const std::string& region = kWuyuan) {
+  Event event = New(id);
+  auto* read = event.mutable_personal_data_read();
+  read->set_subject_id(subject);
+  read->set_region_code(region);
+  read->set_purpose("核对发放账户");
+  return event;
+}
 inline Event Person(const std::string& id, const std::string& subject = kSubject) {
   Event event = New(id);
   auto* person = event.mutable_person_registered();

@@ -12,7 +12,7 @@ namespace testing_ledger {
 inline ledger::Result<replay::VerifyReport> VerifyLedger(const std::string& dir) {
   auto log_key = crypto::ReadVerifierKeyFile(ledger::LogPublicKeyPath(dir));
   if (!log_key.ok()) return log_key.status();
-  return replay::VerifyLog({dir, *log_key, 2, {}});
+  return replay::VerifyLog({dir, *log_key, 2, {}, {}});
 }
 
 }  // namespace testing_ledger

@@ -2,9 +2,15 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -69,7 +75,7 @@ Status ParseAuthority(std::string_view url, std::string_view authority, ServerUr
   }
   if (out->host.empty()) return BadUrl(url, "no host");
   if (port.empty()) {
-    out->port = "80";
+    out->port = out->tls ? "443" : "80";
     return Status::Ok();
   }
   std::optional<std::uint64_t> number = ParseUint(port);
@@ -97,7 +103,8 @@ http::request<http::string_body> BuildRequest(const ServerUrl& url, std::string_
 
 std::string Describe(const ServerUrl& url) {
   const bool ipv6 = url.host.find(':') != std::string::npos;
-  return "http://" + (ipv6 ? "[" + url.host + "]" : url.host) + ":" + url.port + url.prefix;
+  return std::string(url.tls ? "https://" : "http://") + (ipv6 ? "[" + url.host + "]" : url.host) + ":" + url.port +
+         url.prefix;
 }
 
 // Runs the asynchronous operation `start` begins to completion on `io` and returns its error.
@@ -117,6 +124,81 @@ Status TransportError(Code code, const ServerUrl& url, const std::string& step, 
                               ? "timed out after " + std::to_string(kTimeout.count()) + " s"
                               : ec.message();
   return Status(code, step + " " + Describe(url) + ": " + why);
+}
+
+// Connects `stream` (its lowest layer) to the first of `endpoints` that answers.
+template <typename Stream>
+Status Connect(asio::io_context& io, Stream& stream, const tcp::resolver::results_type& endpoints,
+               const ServerUrl& url) {
+  beast::tcp_stream& tcp_stream = beast::get_lowest_layer(stream);
+  tcp_stream.expires_after(kTimeout);
+  beast::error_code ec =
+      Complete(io, [&](auto handler) { tcp_stream.async_connect(endpoints, std::move(handler)); });
+  if (ec) return TransportError(Code::kUnavailable, url, "cannot connect to", ec);
+  return Status::Ok();
+}
+
+// Sends `request` on a connected `stream` and reads the answer, whatever its status.
+template <typename Stream>
+ledger::Result<HttpAnswer> Transact(asio::io_context& io, Stream& stream, const ServerUrl& url,
+                                    const http::request<http::string_body>& request) {
+  beast::tcp_stream& tcp_stream = beast::get_lowest_layer(stream);
+  tcp_stream.expires_after(kTimeout);
+  const beast::error_code write_error =
+      Complete(io, [&](auto handler) { http::async_write(stream, request, std::move(handler)); });
+  // A server may answer (413) and stop reading before the body is all sent: the write then
+  // fails and the answer is still there to read, so a write error is reported only when no
+  // answer follows.
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(ledger::constants::http_client_response_bytes_max);
+  tcp_stream.expires_after(kTimeout);
+  beast::error_code ec =
+      Complete(io, [&](auto handler) { http::async_read(stream, buffer, parser, std::move(handler)); });
+  if (ec && write_error) return TransportError(Code::kIOError, url, "cannot send the request to", write_error);
+  if (ec == beast::error::timeout) return TransportError(Code::kUnavailable, url, "no answer from", ec);
+  if (ec) return TransportError(Code::kIOError, url, "cannot read the answer of", ec);
+  // The answer is complete by its length, so the connection is closed without a TLS
+  // close_notify, which would cost a round trip for nothing.
+  beast::error_code ignored;
+  tcp_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  http::response<http::string_body> response = parser.release();
+  return HttpAnswer{static_cast<int>(response.result_int()), std::string(response[http::field::content_type]),
+                    std::move(response.body())};
+}
+
+// A TLS client context that trusts the certificates of `trusted_file` (PEM), or the system's
+// default store when it is empty, and always verifies the server (TLS 1.2 and 1.3 only).
+Status ConfigureTls(const std::string& trusted_file, asio::ssl::context* tls) {
+  tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+  tls->set_verify_mode(asio::ssl::verify_peer);
+  beast::error_code ec;
+  if (!trusted_file.empty()) {
+    tls->load_verify_file(trusted_file, ec);
+    if (ec) {
+      return Status(Code::kNotFound, "cannot read trusted certificates from " + trusted_file + ": " + ec.message());
+    }
+    return Status::Ok();
+  }
+  tls->set_default_verify_paths(ec);
+  if (ec) return Status(Code::kIOError, "cannot load the system's trusted certificates: " + ec.message());
+  return Status::Ok();
+}
+
+// Makes the handshake check the certificate against the URL's host: an IP address against the
+// certificate's IP addresses, a name against its DNS names (and sent as SNI, RFC 6066).
+Status ExpectHost(const ServerUrl& url, SSL* ssl) {
+  beast::error_code not_an_address;
+  (void)asio::ip::make_address(url.host, not_an_address);
+  bool ok = false;
+  if (not_an_address) {
+    ok = SSL_set_tlsext_host_name(ssl, url.host.c_str()) == 1 && SSL_set1_host(ssl, url.host.c_str()) == 1;
+  } else {
+    ok = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), url.host.c_str()) == 1;
+  }
+  if (!ok) return Status(Code::kInvalidArgument, "cannot check a TLS certificate against the host '" + url.host + "'");
+  return Status::Ok();
 }
 
 ledger::Result<ledger::Receipt> ReceiptFrom(const ledger::api::v1::Receipt& in) {
@@ -164,10 +246,7 @@ ledger::Result<ServerUrl> ParseServerUrl(std::string_view url) {
   const std::size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return BadUrl(url, "expected a URL like http://127.0.0.1:8080");
   const std::string scheme = Lower(url.substr(0, scheme_end));
-  if (scheme == "https") {
-    return BadUrl(url, "https is not supported yet: TLS client support comes with TLS in ledgerd; use http://");
-  }
-  if (scheme != "http") return BadUrl(url, "the scheme must be http://");
+  if (scheme != "http" && scheme != "https") return BadUrl(url, "the scheme must be http:// or https://");
   if (HasSpaceOrControl(url)) return BadUrl(url, "a URL has no spaces or control characters");
   std::string_view rest = url.substr(scheme_end + 3);
   if (rest.find_first_of("?#") != std::string_view::npos) return BadUrl(url, "a server URL has no query or fragment");
@@ -175,6 +254,7 @@ ledger::Result<ServerUrl> ParseServerUrl(std::string_view url) {
   const std::string_view authority = rest.substr(0, slash);
   if (authority.find('@') != std::string_view::npos) return BadUrl(url, "a server URL has no user name or password");
   ServerUrl out;
+  out.tls = scheme == "https";
   if (Status s = ParseAuthority(url, authority, &out); !s.ok()) return s;
   if (slash != std::string_view::npos) {
     std::string_view prefix = rest.substr(slash);
@@ -244,31 +324,29 @@ ledger::Result<HttpAnswer> ApiClient::Exchange(std::string_view method, std::str
   tcp::resolver resolver(io);
   const tcp::resolver::results_type endpoints = resolver.resolve(url_.host, url_.port, ec);
   if (ec) return TransportError(Code::kUnavailable, url_, "cannot resolve", ec);
-  beast::tcp_stream stream(io);
-  stream.expires_after(kTimeout);
-  ec = Complete(io, [&](auto handler) { stream.async_connect(endpoints, std::move(handler)); });
-  if (ec) return TransportError(Code::kUnavailable, url_, "cannot connect to", ec);
+  if (!url_.tls) {
+    beast::tcp_stream stream(io);
+    if (Status s = Connect(io, stream, endpoints, url_); !s.ok()) return s;
+    return Transact(io, stream, url_, request);
+  }
 
-  stream.expires_after(kTimeout);
-  const beast::error_code write_error =
-      Complete(io, [&](auto handler) { http::async_write(stream, request, std::move(handler)); });
-  // A server may answer (413) and stop reading before the body is all sent: the write then
-  // fails and the answer is still there to read, so a write error is reported only when no
-  // answer follows.
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(ledger::constants::http_client_response_bytes_max);
-  stream.expires_after(kTimeout);
-  ec = Complete(io, [&](auto handler) { http::async_read(stream, buffer, parser, std::move(handler)); });
-  if (ec && write_error) return TransportError(Code::kIOError, url_, "cannot send the request to", write_error);
-  if (ec == beast::error::timeout) return TransportError(Code::kUnavailable, url_, "no answer from", ec);
-  if (ec) return TransportError(Code::kIOError, url_, "cannot read the answer of", ec);
-  beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-
-  http::response<http::string_body> response = parser.release();
-  return HttpAnswer{static_cast<int>(response.result_int()), std::string(response[http::field::content_type]),
-                    std::move(response.body())};
+  asio::ssl::context tls(asio::ssl::context::tls_client);
+  if (Status s = ConfigureTls(trusted_certificates_file_, &tls); !s.ok()) return s;
+  beast::ssl_stream<beast::tcp_stream> stream(io, tls);
+  if (Status s = ExpectHost(url_, stream.native_handle()); !s.ok()) return s;
+  if (Status s = Connect(io, stream, endpoints, url_); !s.ok()) return s;
+  beast::get_lowest_layer(stream).expires_after(kTimeout);
+  ec = Complete(io, [&](auto handler) { stream.async_handshake(asio::ssl::stream_base::client, std::move(handler)); });
+  if (ec) {
+    const long verified = SSL_get_verify_result(stream.native_handle());
+    if (verified != X509_V_OK) {
+      return Status(Code::kUnavailable, "cannot connect securely to " + Describe(url_) +
+                                            ": the server's certificate is not trusted: " +
+                                            X509_verify_cert_error_string(verified));
+    }
+    return TransportError(Code::kUnavailable, url_, "cannot connect securely to", ec);
+  }
+  return Transact(io, stream, url_, request);
 }
 
 }  // namespace tools

@@ -1,11 +1,12 @@
-// ledgerctl as a client of a running ledgerd (`--server URL`): the server URL, one plain-HTTP
-// connection, requests signed by the scheme of api/request_auth.h (docs/api.md), and problem
-// details turned back into a ledger::Status.
+// ledgerctl as a client of a running ledgerd (`--server URL`): the server URL, one HTTP or HTTPS
+// connection per request, requests signed by the scheme of api/request_auth.h (docs/api.md), and
+// problem details turned back into a ledger::Status.
 //
-// Synchronous from the caller's side (Boost.Beast over Asio): connecting, sending and receiving
-// each get constants::http_client_timeout_seconds (resolving a name is left to the system
-// resolver and its own timeouts). TLS is not supported yet: ledgerd
-// serves plain HTTP until it gains TLS. Not synchronised: one thread at a time per ApiClient.
+// Synchronous from the caller's side (Boost.Beast over Asio): connecting (with the TLS handshake),
+// sending and receiving each get constants::http_client_timeout_seconds (resolving a name is left
+// to the system resolver and its own timeouts). HTTPS is TLS 1.2 or 1.3 over OpenSSL, and the
+// server's certificate is always verified, with its host name or IP address: there is no way to
+// turn that off. Not synchronised: one thread at a time per ApiClient.
 #pragma once
 
 #include <string>
@@ -19,15 +20,15 @@
 
 namespace tools {
 
-// http://HOST[:PORT][/PREFIX], as given to --server.
+// http[s]://HOST[:PORT][/PREFIX], as given to --server.
 struct ServerUrl {
+  bool tls = false;    // https://
   std::string host;    // A name, an IPv4 address, or an IPv6 address without its brackets.
-  std::string port;    // Decimal, 1..65535; "80" when the URL names none.
+  std::string port;    // Decimal, 1..65535; "80" (http) or "443" (https) when the URL names none.
   std::string prefix;  // "" or "/PREFIX" without a trailing '/'; put before every request path.
 };
 
-// Errors: kInvalidArgument naming what is wrong. An https:// URL is refused with a message saying
-// that TLS client support comes with TLS in ledgerd.
+// Errors: kInvalidArgument naming what is wrong.
 ledger::Result<ServerUrl> ParseServerUrl(std::string_view url);
 
 // What the server answered.
@@ -62,6 +63,11 @@ class ApiClient {
   // Requests are signed for `origin` instead of the one Origin() would fetch; empty: fetch it.
   void SetOrigin(std::string origin) { origin_ = std::move(origin); }
 
+  // HTTPS only: the server's certificate must chain to a certificate of this PEM file (one or
+  // more CA or self-signed certificates) instead of the system's default trust store. Empty:
+  // the default store.
+  void SetTrustedCertificates(std::string pem_file) { trusted_certificates_file_ = std::move(pem_file); }
+
   // The ledger's origin: fetched once, unsigned, from GET /v1/log-key, whose verifier key is
   // named after the origin (crypto::ParseVerifierKey). Errors: as Send, and kIOError if the
   // answer is not a verifier key.
@@ -71,8 +77,9 @@ class ApiClient {
   // answer. `path` is the origin-form target ("/v1/balances?region=150821"); the URL's prefix is
   // put before it, and the target as sent is the one signed. Errors: a non-2xx answer as
   // StatusFromAnswer; kUnavailable if the server's name does not resolve, it cannot be reached or
-  // a step times out; kIOError if the connection fails midway or the answer does not parse or
-  // exceeds constants::http_client_response_bytes_max.
+  // a step times out, or (HTTPS) the server's certificate does not verify for the URL's host;
+  // kNotFound if the trusted certificates file cannot be read; kIOError if the connection fails
+  // midway or the answer does not parse or exceeds constants::http_client_response_bytes_max.
   ledger::Result<std::string> Call(std::string_view method, std::string_view path, std::string_view body = {});
 
  private:
@@ -83,6 +90,7 @@ class ApiClient {
   const ServerUrl url_;
   const crypto::SecretKey& key_;
   std::string origin_;  // Empty until fetched or set.
+  std::string trusted_certificates_file_;
 };
 
 }  // namespace tools

@@ -9,10 +9,6 @@
 #include <rocksdb/db.h>
 #include <time.h>
 
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -34,7 +30,9 @@
 #include "api/request_auth.h"
 #include "api/server.h"
 #include "crypto/hash.h"
+#include "tools/api_client.h"
 #include "tools/bench_funds.h"
+#include "tools/bench_http.h"
 #include "tools/bench_transparency.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
@@ -49,6 +47,19 @@ constexpr std::size_t kSubmitters = 64;
 // Events signed ahead of a timed round; bounds the bench's own memory on a 10-million run.
 constexpr std::size_t kRoundEventsMax = 100'000;
 constexpr double kLimitSeconds = 1.5;
+// Balance requests signed ahead per second of the load: above the 20,000/s target with room; if
+// a faster machine answers them all early, the phase ends early and says so.
+constexpr double kBalanceRateCeiling = 50'000;
+// Balance requests signed ahead at most (about 450 bytes each, so about 135 MiB).
+constexpr std::size_t kBalanceRequestsMax = 300'000;
+// A signed request must reach the server within request_skew_ms_max (5 minutes) of its
+// timestamp, and requests are signed before their timed round: HTTP appends go in rounds of
+// 20,000, which stay fresh down to about 70 appends/s, and the balance load lasts at most 4
+// minutes (its requests are back-dated by up to kBalanceRequestsMax / 64 ms, under 5 s).
+constexpr std::size_t kHttpRoundEventsMax = 20'000;
+constexpr std::uint64_t kBalanceSecondsMax = 240;
+static_assert(static_cast<std::int64_t>(kBalanceSecondsMax * 1000 + kBalanceRequestsMax / 64) <
+              ledger::constants::request_skew_ms_max);
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -98,12 +109,33 @@ double MeasureSyncedWriteLimit(const std::string& dir) {
   return rate;
 }
 
+// The event registering `key` as an actor of the ledger `origin`, named `name`, with `role`.
+ledger::v1::Event Registration(const std::string& origin, const std::string& name, const crypto::SecretKey& key,
+                               ledger::v1::Role role) {
+  ledger::v1::Event event;
+  event.set_origin(origin);
+  event.set_event_id("register-" + name);
+  event.set_timestamp_ms(NowMs());
+  auto* actor = event.mutable_register_actor()->mutable_actor();
+  actor->set_name(name);
+  actor->set_public_key(std::string(crypto::AsBytes(key.public_key())));
+  actor->set_role(role);
+  return event;
+}
+
 struct Bench {
   std::string dir;
   std::uint64_t events = 200'000;
   std::uint64_t roster_events = 200'000;
   std::size_t window = 8;  // Appends each submitter keeps in flight.
   bool http = true;        // Also signed appends over HTTP (--no-http skips them).
+  std::size_t pipeline = 1;       // HTTP requests written back to back per connection (--pipeline).
+  std::size_t connections = 64;   // Connections of the balance load (--connections).
+  double balance_seconds = 5;     // Length of the balance load (--balance-seconds; 0 skips it).
+  std::string origin = kOrigin;   // The ledger's; a running ledgerd's with --server.
+  std::string event_prefix = "bench-";  // Event ids are the prefix and a counter.
+  std::atomic<std::uint64_t> signed_event_bytes{0};  // Of every event signed, for the mean size.
+  std::atomic<std::uint64_t> signed_events{0};
   double resident_after_appends_mib = 0;
   crypto::SecretKey admin = crypto::SecretKey::Generate();
   std::vector<crypto::SecretKey> officers;
@@ -119,10 +151,10 @@ struct Bench {
 
   ledger::v1::Event NextEvent() { return MakeEvent(next_id++); }
 
-  static ledger::v1::Event MakeEvent(std::uint64_t id) {
+  ledger::v1::Event MakeEvent(std::uint64_t id) const {
     ledger::v1::Event event;
-    event.set_origin(kOrigin);
-    event.set_event_id("bench-" + std::to_string(id));
+    event.set_origin(origin);
+    event.set_event_id(event_prefix + std::to_string(id));
     event.set_timestamp_ms(NowMs());
     auto* doc = event.mutable_document_filed();
     doc->set_document_number("巴财社〔2025〕" + std::to_string(id) + "号");
@@ -143,6 +175,8 @@ struct Bench {
         for (std::size_t s = t; s < kSubmitters; s += Cores()) {
           for (std::size_t i = s; i < count; i += kSubmitters) {
             per_submitter[s].push_back(ledger::SignEvent(MakeEvent(first_id + i), officers[s]));
+            signed_event_bytes += per_submitter[s].back().size();
+            ++signed_events;
           }
         }
       });
@@ -160,6 +194,16 @@ struct Bench {
   ledger::Status Funds(std::uint64_t fund_events);
   ledger::Status Transparency(std::uint64_t entries);
   ledger::Status HttpAppends(double in_process_rate);
+  ledger::Status HttpBalances(ledger::EventStore& funds_store, const crypto::SecretKey& funds_admin);
+  ledger::Status AgainstServer(const ServerUrl& url, const crypto::SecretKey& admin_key,
+                               const std::string& balance_query, double verify_limit);
+  std::vector<std::vector<std::string>> AppendRequests(std::vector<std::vector<std::string>> work,
+                                                       const ServerUrl& url);
+  ledger::Result<HttpLoadResult> HttpAppendRounds(const ServerUrl& url, std::uint64_t count);
+  ledger::Result<HttpLoadResult> BalanceLoad(const ServerUrl& url, const std::string& ledger_origin,
+                                             const std::vector<crypto::SecretKey>& signers,
+                                             const std::vector<std::string>& targets);
+  double ReportLoad(const std::string& figure, HttpLoadResult& result, double client_cpu_seconds);
 };
 
 ledger::Status Bench::Setup() {
@@ -176,15 +220,8 @@ ledger::Status Bench::Setup() {
   std::vector<ledger::v1::Event> registrations;
   for (std::size_t i = 0; i < kSubmitters; ++i) {
     officers.push_back(crypto::SecretKey::Generate());
-    ledger::v1::Event event;
-    event.set_origin(kOrigin);
-    event.set_event_id("register-officer-" + std::to_string(i));
-    event.set_timestamp_ms(NowMs());
-    auto* actor = event.mutable_register_actor()->mutable_actor();
-    actor->set_name("officer-" + std::to_string(i));
-    actor->set_public_key(std::string(crypto::AsBytes(officers.back().public_key())));
-    actor->set_role(ledger::v1::ROLE_FINANCE_OFFICER);
-    registrations.push_back(event);
+    registrations.push_back(Registration(kOrigin, "officer-" + std::to_string(i), officers.back(),
+                                         ledger::v1::ROLE_FINANCE_OFFICER));
   }
   ledger::v1::RosterHeader header;
   header.set_origin(kOrigin);
@@ -404,8 +441,16 @@ ledger::Status Bench::Rosters(double verify_limit) {
 }
 
 ledger::Status Bench::Funds(std::uint64_t fund_events) {
-  auto result = RunFundsBench(dir + "/funds", fund_events);
+  const std::size_t lines_before = lines.size();
+  FundsLedgerPhase balances;
+  if (http && balance_seconds > 0) {
+    balances = [this](ledger::EventStore& funds_store, const crypto::SecretKey& funds_admin) {
+      return HttpBalances(funds_store, funds_admin);
+    };
+  }
+  auto result = RunFundsBench(dir + "/funds", fund_events, balances);
   if (!result.ok()) return result.status();
+  const std::size_t balance_lines = lines.size() - lines_before;  // Printed after the fund-flow lines.
   const FundsBenchResult& r = *result;
   Figure("fund_entries", static_cast<double>(r.entries));
   Figure("fund_roster_events_per_second", r.append_per_second);
@@ -423,10 +468,11 @@ ledger::Status Bench::Funds(std::uint64_t fund_events) {
   Line("balance query at the head: p50 " + Fixed(r.head_p50_us, 1) + " us, p99 " + Fixed(r.head_p99_us, 1) +
        " us (target < 50 us); as of a random past index: p50 " + Fixed(r.as_of_p50_us, 1) + " us, p99 " +
        Fixed(r.as_of_p99_us, 1) + " us (target < 5 ms on 1 million events)");
+  std::rotate(lines.begin() + static_cast<std::ptrdiff_t>(lines_before),
+              lines.begin() + static_cast<std::ptrdiff_t>(lines_before + balance_lines), lines.end());
   return ledger::Status::Ok();
 }
 
-// CPU time of the calling thread, in seconds.
 ledger::Status Bench::Transparency(std::uint64_t entries) {
   auto result = RunTransparencyBench(dir + "/transparency", entries);
   if (!result.ok()) return result.status();
@@ -450,108 +496,277 @@ ledger::Status Bench::Transparency(std::uint64_t entries) {
   return ledger::Status::Ok();
 }
 
-double ThreadCpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+// Where the HTTP load goes: the Host header's value for `url`.
+std::string HostHeader(const ServerUrl& url) {
+  const bool ipv6 = url.host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + url.host + "]" : url.host) + ":" + url.port;
+}
+
+// A server option for measuring what request signatures cost: takes the X-Ledger-Key header's
+// key as the caller without verifying the signature (never used outside the bench).
+ledger::Result<crypto::PublicKey> KeyWithoutVerifying(const api::HttpRequest& request) {
+  auto header = request.headers.find("x-ledger-key");
+  std::optional<std::string> bytes;
+  if (header != request.headers.end()) bytes = crypto::Base64Decode(header->second);
+  std::optional<crypto::PublicKey> key = bytes ? crypto::PublicKeyFromBytes(*bytes) : std::nullopt;
+  if (!key) return ledger::Status(ledger::Code::kBadSignature, "no usable X-Ledger-Key");
+  return *key;
+}
+
+// The POST /v1/events requests carrying `work` (each submitter's signed events, in order), each
+// request signed by its submitter now; the events are freed as they are wrapped.
+std::vector<std::vector<std::string>> Bench::AppendRequests(std::vector<std::vector<std::string>> work,
+                                                           const ServerUrl& url) {
+  std::vector<std::vector<std::string>> requests(work.size());
+  const std::int64_t now = NowMs();
+  const std::string host = HostHeader(url);
+  const std::string target = url.prefix + "/v1/events";
+  std::vector<std::thread> threads;
+  for (unsigned t = 0; t < Cores(); ++t) {
+    threads.emplace_back([&, t] {
+      pthread_setname_np(pthread_self(), "bench-sign");
+      for (std::size_t s = t; s < work.size(); s += Cores()) {
+        for (std::string& event : work[s]) {
+          const std::string body = "{\"signed_event\":\"" + crypto::Base64Encode(event) + "\"}";
+          requests[s].push_back(SignedRequestBytes(officers[s], origin, host, "POST", target, now, body));
+          std::string().swap(event);
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  return requests;
+}
+
+// `count` signed appends over HTTP, one connection per submitter, in rounds of at most
+// kHttpRoundEventsMax signed before each round's timed phase. Every answer must be 201 (appended
+// now, not a duplicate).
+ledger::Result<HttpLoadResult> Bench::HttpAppendRounds(const ServerUrl& url, std::uint64_t count) {
+  HttpLoadResult total;
+  const HttpLoadOptions options{url.host, url.port, pipeline, 201, 0};
+  Progress progress("signed appends over HTTP", count);
+  std::uint64_t sent = 0;
+  while (sent < count) {
+    const std::size_t round_events =
+        static_cast<std::size_t>(std::min<std::uint64_t>(kHttpRoundEventsMax, count - sent));
+    auto round = RunHttpLoad(options, AppendRequests(SignRound(round_events), url));
+    if (!round.ok()) return round.status();
+    total.answered += round->answered;
+    total.seconds += round->seconds;
+    total.client_cpu_seconds += round->client_cpu_seconds;
+    total.process_cpu_seconds += round->process_cpu_seconds;
+    total.latencies_ms.insert(total.latencies_ms.end(), round->latencies_ms.begin(), round->latencies_ms.end());
+    sent += round_events;
+    progress.Update(sent);
+  }
+  progress.Finish();
+  return total;
+}
+
+// Signed GET balance requests over `connections` keep-alive connections for `balance_seconds`.
+// The requests are signed before the timed phase, at most kBalanceRateCeiling a second of the
+// load, by `signers` in turn over `targets` in turn; two requests of one signer never share a
+// timestamp, so no two are the same signature (the server would refuse the second as a replay).
+ledger::Result<HttpLoadResult> Bench::BalanceLoad(const ServerUrl& url, const std::string& ledger_origin,
+                                                  const std::vector<crypto::SecretKey>& signers,
+                                                  const std::vector<std::string>& targets) {
+  const auto total = static_cast<std::size_t>(
+      std::min(static_cast<double>(kBalanceRequestsMax), balance_seconds * kBalanceRateCeiling));
+  const std::size_t per_connection = std::max(pipeline, total / connections);
+  const std::size_t sharing = (connections + signers.size() - 1) / signers.size();  // Connections per signer.
+  const std::int64_t now = NowMs();
+  const std::string host = HostHeader(url);
+  std::vector<std::vector<std::string>> requests(connections);
+  std::vector<std::thread> threads;
+  for (unsigned t = 0; t < Cores(); ++t) {
+    threads.emplace_back([&, t] {
+      pthread_setname_np(pthread_self(), "bench-sign");
+      for (std::size_t c = t; c < connections; c += Cores()) {
+        for (std::size_t j = 0; j < per_connection; ++j) {
+          const auto back_ms = static_cast<std::int64_t>(j * sharing + c / signers.size());
+          requests[c].push_back(SignedRequestBytes(signers[c % signers.size()], ledger_origin, host, "GET",
+                                                   url.prefix + targets[(c + j) % targets.size()], now - back_ms, ""));
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  return RunHttpLoad({url.host, url.port, pipeline, 200, balance_seconds}, std::move(requests));
+}
+
+// Prints one HTTP load: rate, p50, p99 and the clients' CPU as a share of the machine (wall time
+// x cores). `client_cpu_seconds` is the clients' threads' time in-process, the whole process's
+// with --server (the bench process is then only clients).
+double Bench::ReportLoad(const std::string& figure, HttpLoadResult& result, double client_cpu_seconds) {
+  const double rate = static_cast<double>(result.answered) / result.seconds;
+  const double p50 = Percentile(result.latencies_ms, 0.50);
+  const double p99 = Percentile(result.latencies_ms, 0.99);
+  const double machine_share = client_cpu_seconds / (result.seconds * Cores());
+  Figure(figure + "_per_second", rate);
+  Figure(figure + "_p50_ms", p50);
+  Figure(figure + "_p99_ms", p99);
+  Figure(figure + "_client_cpu_share_of_machine", machine_share);
+  Figure(figure + "_pipeline", static_cast<double>(pipeline));
+  return rate;
+}
+
+std::string LoadText(const HttpLoadResult& result, double client_cpu_seconds) {
+  std::vector<double> latencies = result.latencies_ms;
+  return "p50 " + Fixed(Percentile(latencies, 0.50), 2) + " ms, p99 " + Fixed(Percentile(latencies, 0.99), 2) +
+         " ms; the bench's own clients used " + Fixed(100 * client_cpu_seconds / (result.seconds * Cores())) +
+         "% of the machine's CPU (" + std::to_string(Cores()) + " cores x wall time)";
 }
 
 // Signed appends over HTTP: ledgerd's server in this process on loopback, 64 keep-alive
-// connections, each with one request in flight (the server answers one request per connection
-// at a time). Events and request signatures are made before the timed phase.
+// connections, `pipeline` requests written back to back on each. Events and request signatures
+// are made before the timed phase.
 ledger::Status Bench::HttpAppends(double in_process_rate) {
-  namespace asio = boost::asio;
-  namespace beast = boost::beast;
-  namespace http = beast::http;
+  // In-process with one append in flight per submitter: as many as 64 connections carry while
+  // the server works on one request per connection.
+  RoundResult one = RunRound(store.get(), SignRound(static_cast<std::size_t>(
+                                              std::min<std::uint64_t>(events, kHttpRoundEventsMax))), 1, 0);
+  if (!one.failure.ok()) return one.failure;
+  const double one_in_flight_rate = static_cast<double>(one.appended) / one.seconds;
+  Figure("signed_appends_one_in_flight_per_second", one_in_flight_rate);
   api::ServerOptions options;
   options.port = 0;
   api::Server server(store.get(), options);
   if (auto s = server.Start(); !s.ok()) return s;
-  const std::size_t count = static_cast<std::size_t>(std::min<std::uint64_t>(events, kRoundEventsMax));
-  std::vector<std::vector<std::string>> work = SignRound(count);
-  std::vector<std::vector<http::request<http::string_body>>> requests(kSubmitters);
-  const std::int64_t now = NowMs();
-  for (std::size_t s = 0; s < kSubmitters; ++s) {
-    for (std::string& event : work[s]) {
-      http::request<http::string_body> request{http::verb::post, "/v1/events", 11};
-      request.set(http::field::host, "127.0.0.1");
-      request.keep_alive(true);
-      request.body() = "{\"signed_event\":\"" + crypto::Base64Encode(event) + "\"}";
-      auto signature = api::SignRequest(officers[s], kOrigin, "POST", "/v1/events", now, request.body());
-      request.set(std::string(api::kKeyHeader), signature.key_b64);
-      request.set(std::string(api::kTimestampHeader), signature.timestamp);
-      request.set(std::string(api::kSignatureHeader), signature.signature_b64);
-      request.prepare_payload();
-      requests[s].push_back(std::move(request));
-    }
-  }
-  std::vector<std::vector<double>> latencies(kSubmitters);
-  std::vector<double> client_cpu(kSubmitters, 0);
-  std::atomic<std::uint64_t> acknowledged{0};
-  std::mutex mutex;
-  ledger::Status failure;
-  std::latch ready(static_cast<std::ptrdiff_t>(kSubmitters) + 1);
-  std::vector<std::thread> threads;
-  for (std::size_t s = 0; s < kSubmitters; ++s) {
-    threads.emplace_back([&, s] {
-      pthread_setname_np(pthread_self(), "bench-http");
-      asio::io_context io;
-      beast::tcp_stream stream(io);
-      beast::error_code ec;
-      stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), server.port()), ec);
-      beast::flat_buffer buffer;
-      ready.arrive_and_wait();
-      const double cpu_start = ThreadCpuSeconds();
-      for (auto& request : requests[s]) {
-        if (ec) break;
-        auto t0 = Clock::now();
-        http::write(stream, request, ec);
-        http::response<http::string_body> response;
-        if (!ec) http::read(stream, buffer, response, ec);
-        if (!ec && response.result_int() != 201) {
-          std::lock_guard<std::mutex> lock(mutex);
-          failure = ledger::Status(ledger::Code::kIOError, "HTTP " + std::to_string(response.result_int()) + ": " + response.body());
-          break;
-        }
-        latencies[s].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-        ++acknowledged;
-      }
-      client_cpu[s] = ThreadCpuSeconds() - cpu_start;
-      if (ec) {
-        std::lock_guard<std::mutex> lock(mutex);
-        failure = ledger::Status(ledger::Code::kIOError, "HTTP client: " + ec.message());
-      }
-    });
-  }
-  rusage before{};
-  getrusage(RUSAGE_SELF, &before);
-  ready.arrive_and_wait();
-  auto start = Clock::now();
-  for (auto& thread : threads) thread.join();
-  const double seconds = Seconds(Clock::now() - start);
-  rusage after{};
-  getrusage(RUSAGE_SELF, &after);
+  const ServerUrl url{false, "127.0.0.1", std::to_string(server.port()), ""};
+  auto result = HttpAppendRounds(url, std::min<std::uint64_t>(events, kRoundEventsMax));
   server.Stop();
-  if (!failure.ok()) return failure;
-  auto cpu = [](const rusage& r) {
-    return static_cast<double>(r.ru_utime.tv_sec + r.ru_stime.tv_sec) +
-           static_cast<double>(r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e6;
-  };
-  const double process_cpu = cpu(after) - cpu(before);
-  double client = 0;
-  for (double c : client_cpu) client += c;
-  std::vector<double> all;
-  for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-  const double rate = static_cast<double>(acknowledged.load()) / seconds;
-  const double p99 = Percentile(all, 0.99);
-  Figure("http_appends_per_second", rate);
+  if (!result.ok()) return result.status();
+  const double rate = ReportLoad("http_appends", *result, result->client_cpu_seconds);
   Figure("http_ratio_to_in_process", rate / in_process_rate);
-  Figure("http_p99_ms", p99);
-  Figure("http_client_cpu_share", process_cpu > 0 ? client / process_cpu : 0);
-  Line("signed appends over HTTP, 64 keep-alive connections, one request each in flight: " + Fixed(rate) +
-       " events/s = " + Fixed(rate / in_process_rate, 2) + " x the in-process rate " + Fixed(in_process_rate) +
-       "/s (target >= 0.7); p99 " + Fixed(p99, 1) + " ms; the bench's HTTP clients took " +
-       Fixed(process_cpu > 0 ? 100 * client / process_cpu : 0) + "% of the process's CPU in that phase");
+  Figure("http_client_cpu_share_of_process", result->client_cpu_seconds / result->process_cpu_seconds);
+  Line("signed appends over HTTP, 64 keep-alive connections, pipeline depth " + std::to_string(pipeline) + ": " +
+       Fixed(rate) + " events/s = " + Fixed(rate / in_process_rate, 2) + " x the in-process rate " +
+       Fixed(in_process_rate) + "/s (target >= 0.7); " + LoadText(*result, result->client_cpu_seconds) + ", " +
+       Fixed(100 * result->client_cpu_seconds / result->process_cpu_seconds) +
+       "% of this process's CPU in that phase (the server shares the process); " + Fixed(rate / one_in_flight_rate, 2) +
+       " x the in-process rate with one append in flight per submitter, " + Fixed(one_in_flight_rate) + "/s");
+  // Once more against a server that skips the request signature (the store still verifies each
+  // event's): what the second verification per append costs.
+  options.authenticate = KeyWithoutVerifying;
+  api::Server unverified(store.get(), options);
+  if (auto s = unverified.Start(); !s.ok()) return s;
+  auto bare = HttpAppendRounds({false, "127.0.0.1", std::to_string(unverified.port()), ""},
+                               std::min<std::uint64_t>(events, kHttpRoundEventsMax));
+  unverified.Stop();
+  if (!bare.ok()) return bare.status();
+  const double bare_rate = ReportLoad("http_appends_unverified", *bare, bare->client_cpu_seconds);
+  Line("signed appends over HTTP, request signatures NOT verified (each event's still is): " + Fixed(bare_rate) +
+       " events/s = " + Fixed(bare_rate / in_process_rate, 2) + " x the in-process rate; " +
+       LoadText(*bare, bare->client_cpu_seconds));
+  return ledger::Status::Ok();
+}
+
+// 64 auditors registered in `ledger_store` by one roster signed by `ledger_admin`: the signers of
+// the balance load (each request is signed, so each signer's requests need distinct timestamps;
+// 64 signers keep them within a few seconds).
+ledger::Result<std::vector<crypto::SecretKey>> RegisterAuditors(ledger::EventStore& ledger_store,
+                                                                const crypto::SecretKey& ledger_admin) {
+  std::vector<crypto::SecretKey> auditors;
+  std::vector<ledger::v1::Event> registrations;
+  for (std::size_t i = 0; i < kSubmitters; ++i) {
+    auditors.push_back(crypto::SecretKey::Generate());
+    registrations.push_back(Registration(ledger_store.origin(), "bench-auditor-" + std::to_string(i), auditors.back(),
+                                         ledger::v1::ROLE_AUDITOR));
+  }
+  ledger::v1::RosterHeader header;
+  header.set_origin(ledger_store.origin());
+  header.set_roster_id("bench-auditors");
+  header.set_timestamp_ms(NowMs());
+  auto receipts = ledger_store.AppendRoster(ledger::SignRoster(header, registrations, ledger_admin));
+  if (!receipts.ok()) return receipts.status();
+  return auditors;
+}
+
+// Balance queries over HTTP against the funded ledger, served in this process: once as ledgerd
+// serves them, once with a server that skips the request signature's verification, to show
+// what that verification costs.
+ledger::Status Bench::HttpBalances(ledger::EventStore& funds_store, const crypto::SecretKey& funds_admin) {
+  auto auditors = RegisterAuditors(funds_store, funds_admin);
+  if (!auditors.ok()) return auditors.status();
+  std::vector<std::string> targets;
+  for (std::size_t i = 0; i < 5; ++i) targets.push_back(BalanceTargetFor(i));
+  for (const bool verify : {true, false}) {
+    const double limit = verify ? MeasureVerifyLimit() : 0;
+    api::ServerOptions options;
+    options.port = 0;
+    if (!verify) options.authenticate = KeyWithoutVerifying;
+    api::Server server(&funds_store, options);
+    if (auto s = server.Start(); !s.ok()) return s;
+    const ServerUrl url{false, "127.0.0.1", std::to_string(server.port()), ""};
+    auto result = BalanceLoad(url, funds_store.origin(), *auditors, targets);
+    server.Stop();
+    if (!result.ok()) return result.status();
+    const std::string figure = verify ? "http_balance" : "http_balance_unverified";
+    const double rate = ReportLoad(figure, *result, result->client_cpu_seconds);
+    std::string text = "balance queries over HTTP (city, region, program, region's program, cell), " +
+                       std::to_string(connections) + " connections, pipeline depth " + std::to_string(pipeline) + ", " +
+                       (verify ? "every request's signature verified: " : "request signatures NOT verified: ") +
+                       Fixed(rate) + " requests/s (target >= 20000, p99 < 5 ms); " +
+                       LoadText(*result, result->client_cpu_seconds);
+    if (verify) {
+      Figure("verify_limit_before_balance_per_second", limit);
+      text += "; verify limit " + Fixed(limit) + "/s measured just before";
+    }
+    if (result->ran_out) text += "; the pre-signed requests ran out before the time was up";
+    Line(text);
+  }
+  return ledger::Status::Ok();
+}
+// `bench --server`: registers 64 finance officers of its own through the API (one roster signed
+// with the admin key), sends their signed appends over HTTP, then runs the balance load as those
+// officers. Events are named `bench-<run id>-<n>`, so runs against one ledger never collide.
+ledger::Status Bench::AgainstServer(const ServerUrl& url, const crypto::SecretKey& admin_key,
+                                    const std::string& balance_query, double verify_limit) {
+  ApiClient client(url, admin_key);
+  auto server_origin = client.Origin();
+  if (!server_origin.ok()) return server_origin.status();
+  origin = *server_origin;
+  const std::string run = RandomId().substr(0, 12);
+  event_prefix = "bench-" + run + "-";
+  std::vector<ledger::v1::Event> registrations;
+  for (std::size_t i = 0; i < kSubmitters; ++i) {
+    officers.push_back(crypto::SecretKey::Generate());
+    registrations.push_back(Registration(origin, "bench-" + run + "-officer-" + std::to_string(i), officers.back(),
+                                         ledger::v1::ROLE_FINANCE_OFFICER));
+  }
+  ledger::v1::RosterHeader header;
+  header.set_origin(origin);
+  header.set_roster_id("bench-" + run + "-officers");
+  header.set_timestamp_ms(NowMs());
+  const std::string roster = ledger::SignRoster(header, registrations, admin_key);
+  auto registered = client.Call("POST", "/v1/rosters", "{\"signed_roster\":\"" + crypto::Base64Encode(roster) + "\"}");
+  if (!registered.ok()) return registered.status();
+  Figure("verify_limit_per_second", verify_limit);
+  Line("bench run " + run + " against " + HostHeader(url) + url.prefix + " ('" + origin + "'), 64 finance officers registered");
+  if (events > 0) {
+    auto result = HttpAppendRounds(url, events);
+    if (!result.ok()) return result.status();
+    const double rate = ReportLoad("http_appends", *result, result->process_cpu_seconds);
+    const double event_bytes = static_cast<double>(signed_event_bytes) / static_cast<double>(signed_events);
+    Figure("signed_event_bytes", event_bytes);
+    Figure("http_appends", static_cast<double>(result->answered));
+    Line("signed appends over HTTP, 64 keep-alive connections, pipeline depth " + std::to_string(pipeline) + ": " +
+         std::to_string(result->answered) + " events (signed events of " + Fixed(event_bytes) + " bytes), " +
+         Fixed(rate) + " events/s = " + Fixed(2 * rate / verify_limit, 2) +
+         " x half the verify limit (the server verifies two signatures per append; limit " + Fixed(verify_limit) +
+         "/s on all cores, measured by this process, the server idle); " + LoadText(*result, result->process_cpu_seconds));
+  }
+  if (balance_seconds > 0) {
+    const std::vector<std::string> targets = {"/v1/balances" + (balance_query.empty() ? "" : "?" + balance_query)};
+    auto result = BalanceLoad(url, origin, officers, targets);
+    if (!result.ok()) return result.status();
+    const double rate = ReportLoad("http_balance", *result, result->process_cpu_seconds);
+    std::string text = "balance queries over HTTP (" + targets.front() + "), " + std::to_string(connections) +
+                       " connections, pipeline depth " + std::to_string(pipeline) + ", each signed: " + Fixed(rate) +
+                       " requests/s (target >= 20000, p99 < 5 ms); " + LoadText(*result, result->process_cpu_seconds);
+    if (result->ran_out) text += "; the pre-signed requests ran out before the time was up";
+    Line(text);
+  }
   return ledger::Status::Ok();
 }
 
@@ -587,12 +802,58 @@ ledger::Status Bench::MemoryAndDisk() {
   return ledger::Status::Ok();
 }
 
+// The figures as lines, or as one JSON object with --json; the exit code for `status`.
+int Print(const Bench& bench, const ledger::Status& status, bool json) {
+  if (!status.ok()) {
+    std::cerr << "error: " << status.ToString() << "\n";
+    return ExitCodeFor(status);
+  }
+  if (json) {
+    std::string text;
+    (void)google::protobuf::util::MessageToJsonString(bench.figures, &text);
+    std::cout << text << "\n";
+  } else {
+    for (const std::string& line : bench.lines) std::cout << line << "\n";
+  }
+  return kExitOk;
+}
+
+// `bench --server URL --key ADMIN_KEY`: the machine's verify limit, then the HTTP phases against
+// the running ledgerd.
+int RunServerBench(Bench& bench, const Args& args) {
+  auto url = ParseServerUrl(*args.Get("server"));
+  if (!url.ok()) {
+    std::cerr << "error: " << url.status().message() << "\n";
+    return kExitUsage;
+  }
+  if (url->tls) {  // The load client is plain HTTP: TLS would measure OpenSSL, not the ledger.
+    std::cerr << "error: bench --server takes an http:// URL (the load client speaks plain HTTP)\n";
+    return kExitUsage;
+  }
+  auto key = crypto::ReadSignerKeyFile(*args.Get("key"));
+  if (!key.ok()) return Print(bench, key.status(), false);
+  const double verify_limit = MeasureVerifyLimit();
+  bench.Figure("cores", Cores());
+  bench.Line("machine: " + std::to_string(Cores()) + " cores; Ed25519 verify limit " + Fixed(verify_limit) +
+             "/s on all cores, measured by this process before the load (a server on the same machine was idle)");
+  const ledger::Status status = bench.AgainstServer(*url, key->key, args.GetOr("balance-query", ""), verify_limit);
+  return Print(bench, status, args.Has("json"));
+}
+
 }  // namespace
 
 int RunBench(const std::vector<std::string>& argv) {
   auto args = Args::Parse(argv, {"json", "no-http"});
-  if (!args || !args->OnlyKnown({"events", "roster-events", "fund-events", "proof-entries", "window", "dir", "json",
-                                  "no-http"})) {
+  if (!args) return kExitUsage;
+  const bool against_server = args->Has("server");
+  std::vector<std::string> known = {"events", "pipeline", "connections", "balance-seconds", "json"};
+  const std::vector<std::string> mode = against_server
+      ? std::vector<std::string>{"server", "key", "balance-query"}
+      : std::vector<std::string>{"roster-events", "fund-events", "proof-entries", "window", "dir", "no-http"};
+  known.insert(known.end(), mode.begin(), mode.end());
+  if (!args->OnlyKnown(known)) return kExitUsage;
+  if (against_server && !args->Has("key")) {
+    std::cerr << "error: --server needs --key ADMIN_KEY (it registers the bench's officers)\n";
     return kExitUsage;
   }
   Bench bench;
@@ -601,16 +862,27 @@ int RunBench(const std::vector<std::string>& argv) {
   auto fund_events = ParseUint(args->GetOr("fund-events", "1000000"));
   auto proof_entries = ParseUint(args->GetOr("proof-entries", "1000000"));
   auto window = ParseUint(args->GetOr("window", "8"));
-  if (!events || !roster_events || !fund_events || !proof_entries || !window || *window == 0 || *window > 4096 ||
-      (*proof_entries > 0 && *proof_entries < ledger::kTileWidthFull)) {
+  auto pipeline = ParseUint(args->GetOr("pipeline", "1"));
+  auto connections = ParseUint(args->GetOr("connections", "64"));
+  auto balance_seconds = ParseUint(args->GetOr("balance-seconds", "5"));
+  if (!events || !roster_events || !fund_events || !window || *window == 0 || *window > 4096 || !pipeline ||
+      *pipeline == 0 || *pipeline > kHttpPipelineMax || !connections || *connections == 0 ||
+      *connections > kHttpConnectionsMax || !balance_seconds || *balance_seconds > kBalanceSecondsMax ||
+      !proof_entries || (*proof_entries > 0 && *proof_entries < ledger::kTileWidthFull)) {
     std::cerr << "error: --events, --roster-events, --fund-events and --proof-entries (0, or at least 256) take "
-                 "integers, --window 1 to 4096\n";
+                 "integers, --window 1 to 4096, --pipeline 1 to "
+              << kHttpPipelineMax << ", --connections 1 to " << kHttpConnectionsMax << ", --balance-seconds 0 to "
+              << kBalanceSecondsMax << "\n";
     return kExitUsage;
   }
   bench.events = *events;
   bench.roster_events = *roster_events;
   bench.window = static_cast<std::size_t>(*window);
+  bench.pipeline = static_cast<std::size_t>(*pipeline);
+  bench.connections = static_cast<std::size_t>(*connections);
+  bench.balance_seconds = static_cast<double>(*balance_seconds);
   bench.http = !args->Has("no-http");
+  if (against_server) return RunServerBench(bench, *args);
   bool temporary = !args->Has("dir");
   bench.dir = args->GetOr("dir", (std::filesystem::temp_directory_path() / ("ledger-bench-" + RandomId())).string());
   std::filesystem::create_directories(bench.dir);
@@ -643,18 +915,11 @@ int RunBench(const std::vector<std::string>& argv) {
   if (status.ok() && *fund_events > 0) status = bench.Funds(*fund_events);
   if (status.ok() && *proof_entries > 0) status = bench.Transparency(*proof_entries);
   if (temporary) std::filesystem::remove_all(bench.dir);
-  if (!status.ok()) {
-    std::cerr << "error: " << status.ToString() << "\n";
-    return ExitCodeFor(status);
+  if (bench.signed_events > 0) {
+    bench.Figure("signed_event_bytes",
+                 static_cast<double>(bench.signed_event_bytes) / static_cast<double>(bench.signed_events));
   }
-  if (args->Has("json")) {
-    std::string json;
-    (void)google::protobuf::util::MessageToJsonString(bench.figures, &json);
-    std::cout << json << "\n";
-  } else {
-    for (const std::string& line : bench.lines) std::cout << line << "\n";
-  }
-  return kExitOk;
+  return Print(bench, status, args->Has("json"));
 }
 
 }  // namespace tools

@@ -181,6 +181,7 @@ class Builder {
   }
 
   ledger::EventStore& store() { return *store_; }
+  const crypto::SecretKey& admin() const { return admin_; }
   ledger::Status Close() { return store_->Close(); }
   ledger::Status Reopen() {
     auto store = ledger::EventStore::Open({dir_, 0, {}});
@@ -237,7 +238,20 @@ ledger::CellFilter FilterFor(std::size_t i) {
 
 }  // namespace
 
-ledger::Result<FundsBenchResult> RunFundsBench(const std::string& dir, std::uint64_t events) {
+std::string BalanceTargetFor(std::size_t i) {
+  const ledger::CellFilter filter = FilterFor(i);
+  std::string query;
+  auto add = [&](const char* name, const std::string& value) {
+    if (!value.empty()) query += (query.empty() ? "?" : "&") + std::string(name) + "=" + value;
+  };
+  add("fund", filter.fund);
+  add("region", filter.region);
+  add("program", filter.program);
+  return "/v1/balances" + query;
+}
+
+ledger::Result<FundsBenchResult> RunFundsBench(const std::string& dir, std::uint64_t events,
+                                               const FundsLedgerPhase& with_open_ledger) {
   FundsBenchResult result;
   Builder builder(dir);
   if (auto s = builder.Create(); !s.ok()) return s;
@@ -271,6 +285,9 @@ ledger::Result<FundsBenchResult> RunFundsBench(const std::string& dir, std::uint
   result.head_p99_us = Percentile(head, 0.99);
   result.as_of_p50_us = Percentile(as_of, 0.50);
   result.as_of_p99_us = Percentile(as_of, 0.99);
+  if (with_open_ledger) {
+    if (auto s = with_open_ledger(builder.store(), builder.admin()); !s.ok()) return s;
+  }
   if (auto s = builder.Close(); !s.ok()) return s;
   return result;
 }

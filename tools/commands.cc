@@ -1,6 +1,8 @@
 #include "tools/commands.h"
 
+#include <functional>
 #include <iostream>
+#include <set>
 #include <sstream>
 
 #include "crypto/note.h"
@@ -14,6 +16,7 @@
 #include "tools/cli.h"
 #include "tools/demo.h"
 #include "tools/event_json.h"
+#include "tools/roster_csv.h"
 
 namespace tools {
 
@@ -60,15 +63,16 @@ std::optional<Where> WhereFrom(const std::vector<std::string>& argv) {
 
 // The flags every --server form takes, before the command's own.
 std::vector<std::string> ServerFlags(std::vector<std::string> more = {}) {
-  more.insert(more.begin(), {"server", "key", "origin"});
+  more.insert(more.begin(), {"server", "key", "origin", "ca"});
   return more;
 }
 
-// What --server and --origin name, checked before any file is read. kInvalidArgument (a usage
-// error) for a bad URL or origin.
+// What --server, --origin and --ca name, checked before any file is read. kInvalidArgument (a
+// usage error) for a bad URL or origin, or --ca without https://.
 struct ServerTarget {
   ServerUrl url;
-  std::string origin;  // Empty: ApiClient fetches it from the server.
+  std::string origin;                // Empty: ApiClient fetches it from the server.
+  std::string trusted_certificates;  // --ca; empty: the system's trust store.
 };
 ledger::Result<ServerTarget> ServerTargetFrom(const Args& args) {
   auto url = ParseServerUrl(*args.Get("server"));
@@ -77,7 +81,12 @@ ledger::Result<ServerTarget> ServerTargetFrom(const Args& args) {
   if (args.Has("origin") && !crypto::IsValidKeyName(origin)) {
     return ledger::Status(ledger::Code::kInvalidArgument, "--origin must be non-empty, with no spaces and no '+'");
   }
-  return ServerTarget{std::move(*url), std::move(origin)};
+  std::string trusted_certificates = args.GetOr("ca", "");
+  if (args.Has("ca") && (!url->tls || trusted_certificates.empty())) {
+    return ledger::Status(ledger::Code::kInvalidArgument,
+                          "--ca names a PEM file of trusted certificates for an https:// server");
+  }
+  return ServerTarget{std::move(*url), std::move(origin), std::move(trusted_certificates)};
 }
 
 // --- keygen ---------------------------------------------------------------------------------
@@ -128,7 +137,8 @@ int PrintReceipt(const ledger::Receipt& receipt) {
 }
 
 // The events of a roster file, one JSON event per line (blank lines skipped), for `origin`.
-ledger::Result<std::vector<ledger::v1::Event>> RosterEvents(const std::string& text, const std::string& origin) {
+ledger::Result<std::vector<ledger::v1::Event>> JsonLinesRosterEvents(const std::string& text,
+                                                                     const std::string& origin) {
   std::vector<ledger::v1::Event> events;
   std::istringstream lines(text);
   std::string line;
@@ -141,6 +151,73 @@ ledger::Result<std::vector<ledger::v1::Event>> RosterEvents(const std::string& t
     events.push_back(std::move(*event));
   }
   return events;
+}
+
+// How a roster file is written: JSON lines of events, or the CSV export of a finance office's
+// spreadsheet (tools/roster_csv.h), by --format or else by the file's extension.
+enum class RosterFormat { kJsonLines, kCsv };
+
+// The flags only a CSV roster takes: what its rows share when the file has no column for it.
+const std::vector<std::string> kRosterCsvFlags = {"period", "pay-date", "document"};
+
+std::optional<RosterFormat> RosterFormatFrom(const Args& args) {
+  std::string format = args.GetOr("format", "");
+  if (format.empty()) {
+    const std::string& path = args.positional()[0];
+    const bool csv = path.size() >= 4 && (path.compare(path.size() - 4, 4, ".csv") == 0 ||
+                                          path.compare(path.size() - 4, 4, ".CSV") == 0);
+    format = csv ? "csv" : "jsonl";
+  }
+  if (format != "csv" && format != "jsonl") {
+    Usage("--format must be csv or jsonl");
+    return std::nullopt;
+  }
+  if (format == "jsonl") {
+    for (const std::string& flag : kRosterCsvFlags) {
+      if (args.Has(flag)) {
+        Usage("--" + flag + " applies to CSV rosters only (FILE.csv or --format csv)");
+        return std::nullopt;
+      }
+    }
+    return RosterFormat::kJsonLines;
+  }
+  return RosterFormat::kCsv;
+}
+
+// The events of a roster file for the ledger `origin` names. A CSV file is read and checked
+// whole before `origin` is called (with --server, the first request to the server); each of its
+// problems is printed to stderr as `error: line N: <reason>`, and then the file is refused.
+using OriginSource = std::function<ledger::Result<std::string>()>;
+ledger::Result<std::vector<ledger::v1::Event>> RosterEvents(const Args& args, RosterFormat format,
+                                                            const std::string& text, const OriginSource& origin) {
+  if (format == RosterFormat::kJsonLines) {
+    auto name = origin();
+    if (!name.ok()) return name.status();
+    return JsonLinesRosterEvents(text, *name);
+  }
+  RosterCsvOptions options;
+  options.timestamp_ms = NowMs();
+  options.roster_id = args.GetOr("roster-id", "");
+  options.period = args.GetOr("period", "");
+  options.pay_date = args.GetOr("pay-date", "");
+  options.document_number = args.GetOr("document", "");
+  RosterCsv csv = ReadRosterCsv(text, options);
+  if (!csv.problems.empty()) {
+    std::set<std::size_t> lines;
+    for (const RosterCsvProblem& problem : csv.problems) {
+      std::cerr << "error: line " << problem.line << ": " << problem.message << "\n";
+      lines.insert(problem.line);
+    }
+    return ledger::Status(ledger::Code::kMalformed,
+                          (args.positional()[0] == "-" ? "stdin" : args.positional()[0]) + ": " +
+                              std::to_string(csv.problems.size()) + " problem" +
+                              (csv.problems.size() == 1 ? "" : "s") + " on " + std::to_string(lines.size()) +
+                              " line" + (lines.size() == 1 ? "" : "s") + "; nothing was signed");
+  }
+  auto name = origin();
+  if (!name.ok()) return name.status();
+  for (ledger::v1::Event& event : csv.events) event.set_origin(*name);
+  return std::move(csv.events);
 }
 
 ledger::v1::RosterHeader RosterHeaderFor(const Args& args, const std::string& origin) {
@@ -173,6 +250,7 @@ ledger::Result<ServerConnection> ConnectToServer(const Args& args) {
   connection.key = std::make_unique<crypto::NamedSecretKey>(std::move(*key));
   connection.client = std::make_unique<ApiClient>(server->url, connection.key->key);
   connection.client->SetOrigin(server->origin);
+  connection.client->SetTrustedCertificates(server->trusted_certificates);
   return connection;
 }
 
@@ -217,24 +295,34 @@ int Append(const std::vector<std::string>& argv) {
   return PrintReceipt(*receipt);
 }
 
-ledger::Result<std::string> ReadRosterInput(const Args& args) {
-  return ReadInput(args.positional()[0],
-                   ledger::constants::roster_events_max * ledger::constants::json_input_bytes_max);
+ledger::Result<std::string> ReadRosterInput(const Args& args, RosterFormat format) {
+  using ledger::constants::json_input_bytes_max, ledger::constants::roster_events_max;
+  return ReadInput(args.positional()[0], format == RosterFormat::kCsv ? ledger::constants::roster_csv_bytes_max
+                                                                      : roster_events_max * json_input_bytes_max);
+}
+
+// The flags of `roster`, after --data or the server flags.
+std::vector<std::string> RosterFlags(std::vector<std::string> flags) {
+  for (const char* flag : {"title", "roster-id", "format"}) flags.push_back(flag);
+  flags.insert(flags.end(), kRosterCsvFlags.begin(), kRosterCsvFlags.end());
+  return flags;
 }
 
 int RosterViaServer(const std::vector<std::string>& argv) {
-  auto args = ParseFlags(argv, ServerFlags({"title", "roster-id"}), {"server", "key"});
+  auto args = ParseFlags(argv, ServerFlags(RosterFlags({})), {"server", "key"});
   if (!args) return kExitUsage;
-  if (args->positional().size() != 1) return Usage("roster takes one FILE.jsonl or -");
+  if (args->positional().size() != 1) return Usage("roster takes one FILE.jsonl, FILE.csv or -");
+  std::optional<RosterFormat> format = RosterFormatFrom(*args);
+  if (!format) return kExitUsage;
   auto connection = ConnectToServer(*args);
   if (!connection.ok()) return Fail(connection.status());
   ApiClient& client = *connection->client;
-  auto text = ReadRosterInput(*args);
+  auto text = ReadRosterInput(*args, *format);
   if (!text.ok()) return Fail(text.status());
-  auto origin = client.Origin();
-  if (!origin.ok()) return Fail(origin.status());
-  auto events = RosterEvents(*text, *origin);
+  auto events = RosterEvents(*args, *format, *text, [&client] { return client.Origin(); });
   if (!events.ok()) return Fail(events.status());
+  auto origin = client.Origin();  // Fetched by now.
+  if (!origin.ok()) return Fail(origin.status());
   const std::string roster = ledger::SignRoster(RosterHeaderFor(*args, *origin), *events, connection->key->key);
   auto answer = client.Call("POST", "/v1/rosters", AppendBody("signed_roster", roster));
   if (!answer.ok()) return Fail(answer.status());
@@ -248,16 +336,18 @@ int Roster(const std::vector<std::string>& argv) {
   std::optional<Where> where = WhereFrom(argv);
   if (!where) return kExitUsage;
   if (*where == Where::kServer) return RosterViaServer(argv);
-  auto args = ParseFlags(argv, {"data", "key", "title", "roster-id"}, {"data", "key"});
+  auto args = ParseFlags(argv, RosterFlags({"data", "key"}), {"data", "key"});
   if (!args) return kExitUsage;
-  if (args->positional().size() != 1) return Usage("roster takes one FILE.jsonl or -");
+  if (args->positional().size() != 1) return Usage("roster takes one FILE.jsonl, FILE.csv or -");
+  std::optional<RosterFormat> format = RosterFormatFrom(*args);
+  if (!format) return kExitUsage;
   auto key = crypto::ReadSignerKeyFile(*args->Get("key"));
   if (!key.ok()) return Fail(key.status());
-  auto text = ReadRosterInput(*args);
+  auto text = ReadRosterInput(*args, *format);
   if (!text.ok()) return Fail(text.status());
   auto store = ledger::EventStore::Open({*args->Get("data"), 0, {}});
   if (!store.ok()) return Fail(store.status());
-  auto events = RosterEvents(*text, (*store)->origin());
+  auto events = RosterEvents(*args, *format, *text, [&store]() -> ledger::Result<std::string> { return (*store)->origin(); });
   if (!events.ok()) return Fail(events.status());
   auto receipts = (*store)->AppendRoster(ledger::SignRoster(RosterHeaderFor(*args, (*store)->origin()), *events, key->key));
   if (!receipts.ok()) return Fail(receipts.status());
@@ -431,27 +521,41 @@ const std::vector<Command>& Commands() {
        Init},
       {"append", "sign and append one event (proto3 JSON)",
        "usage: ledgerctl append --data DIR --key KEY FILE.json|-\n"
-       "       ledgerctl append --server URL --key KEY [--origin ORIGIN] FILE.json|-\n\n"
+       "       ledgerctl append --server URL --key KEY [--origin ORIGIN] [--ca FILE] FILE.json|-\n\n"
        "Reads one ledger.v1.Event in the proto3 JSON mapping (origin, timestamp_ms and event_id are\n"
        "filled in when absent), signs its bytes with KEY and appends it. Prints the receipt\n"
        "{index, entry_hash, duplicate}. Resubmitting the same event id with the same bytes returns\n"
-       "the original receipt. With --server (http://HOST:PORT of a running ledgerd) the event goes\n"
-       "through the API as a request signed with KEY, for the origin the server's GET /v1/log-key\n"
-       "names unless --origin is given; a refusal prints the API's code and detail. Example:\n"
+       "the original receipt. With --server (http[s]://HOST:PORT of a running ledgerd) the event\n"
+       "goes through the API as a request signed with KEY, for the origin the server's GET\n"
+       "/v1/log-key names unless --origin is given; a refusal prints the API's code and detail.\n"
+       "An https:// server's certificate is verified against --ca FILE (PEM), or else the\n"
+       "system's trusted certificates, always. Example:\n"
        "  {\"event_id\":\"doc-1\",\"document_filed\":{\"document_number\":\"临财社〔2025〕3号\",\n"
        "   \"title\":\"通知\",\"sha256\":\"<base64 of 32 bytes>\",\"region_code\":\"150802\"}}\n",
        Append},
       {"roster", "sign a roster of events once and append it",
-       "usage: ledgerctl roster --data DIR --key KEY [--title T] [--roster-id ID] FILE.jsonl|-\n"
-       "       ledgerctl roster --server URL --key KEY [--origin ORIGIN] [--title T] [--roster-id ID]\n"
-       "                        FILE.jsonl|-\n\n"
-       "Reads one event per line (proto3 JSON), signs the roster header that commits to all of\n"
-       "them and appends them in one batch: all or nothing. Prints one receipt per event. With\n"
-       "--server the roster goes through ledgerd's API (POST /v1/rosters), as for append.\n",
+       "usage: ledgerctl roster --data DIR --key KEY [--title T] [--roster-id ID] [--format csv|jsonl]\n"
+       "                        [CSV flags] FILE\n"
+       "       ledgerctl roster --server URL --key KEY [--origin ORIGIN] [--ca FILE] [--title T]\n"
+       "                        [--roster-id ID] [--format csv|jsonl] [CSV flags] FILE\n"
+       "CSV flags: [--period YYYY-MM] [--pay-date YYYY-MM-DD] [--document NUMBER]\n\n"
+       "Reads the roster's events, signs the roster header that commits to all of them and appends\n"
+       "them in one batch: all or nothing. Prints one receipt per event. With --server the roster\n"
+       "goes through ledgerd's API (POST /v1/rosters), as for append.\n\n"
+       "FILE (or - for stdin) is one event per line in proto3 JSON, or, when it ends in .csv or with\n"
+       "--format csv, a finance office's payment roster exported from its spreadsheet as CSV (UTF-8),\n"
+       "one disbursement per row under a header of these columns, in Chinese or English:\n"
+       "  事件编号/event_id   资金/fund   地区/region   项目/program   领取人/payee (subject id or unit\n"
+       "  credit code)   账户/account   金额(元)/amount_yuan   所属期/period   发放日期/pay_date\n"
+       "  文号/document_number\n"
+       "Other columns are ignored. Without an event_id column, --roster-id ID is required and row n\n"
+       "gets the id ID-n; --period, --pay-date and --document stand for missing columns. Every row\n"
+       "is checked before anything is signed; each problem is printed as `error: line N: reason`\n"
+       "and the command exits 1 having sent nothing. docs/ledgerctl.md has an example.\n",
        Roster},
       {"get", "print one entry as JSON, or any API answer with --server",
        "usage: ledgerctl get --data DIR INDEX\n"
-       "       ledgerctl get --server URL --key KEY [--origin ORIGIN] PATH\n\n"
+       "       ledgerctl get --server URL --key KEY [--origin ORIGIN] [--ca FILE] PATH\n\n"
        "Prints the entry at INDEX with its decoded event and entry hash. With --server, sends GET\n"
        "PATH (like /v1/balances?region=150821, docs/api.md) to ledgerd signed with KEY and prints\n"
        "the answer's body; a refusal prints the API's code and detail.\n",
@@ -480,18 +584,27 @@ const std::vector<Command>& Commands() {
        Rebuild},
       {"bench", "measure append, roster and verify rates against this machine's limits",
        "usage: ledgerctl bench [--events N] [--roster-events N] [--fund-events N] [--proof-entries N]\n"
-       "                       [--window W] [--no-http] [--dir DIR] [--json]\n\n"
+       "                       [--window W] [--no-http] [--pipeline N] [--connections N] [--balance-seconds S]\n"
+       "                       [--dir DIR] [--json]\n"
+       "       ledgerctl bench --server URL --key ADMIN_KEY [--events N] [--pipeline N] [--connections N]\n"
+       "                       [--balance-seconds S] [--balance-query QUERY] [--json]\n\n"
        "Measures, in one run: Ed25519 verifications per second on all cores and synced RocksDB\n"
        "batch writes per second (the machine's limits), then signed appends from 64 concurrent\n"
        "submitters each keeping W (default 8) appends in flight, p99 latency at half of peak load,\n"
-       "signed appends over HTTP on loopback (64 keep-alive connections; --no-http skips them),\n"
-       "full verification, roster appends, memory and disk use, and the fund flows: a projection\n"
-       "rebuild beside a raw scan, and balance queries, and the transparency reads: inclusion and\n"
-       "consistency proofs and full tiles served from a log of --proof-entries entries. Prints each\n"
-       "figure with its ratio to the limit; --json prints one JSON object. Defaults: --events 200000,\n"
-       "--roster-events 200000, --fund-events 1000000, --proof-entries 1000000 (0 skips a phase).\n"
-       "DIR defaults to a fresh temporary\n"
-       "folder, removed afterwards. docs/bench.md explains every figure.\n",
+       "signed appends over HTTP on loopback (64 keep-alive connections, N requests pipelined on\n"
+       "each, default 1; --no-http skips them), full verification, roster appends, memory and disk\n"
+       "use, and the fund flows: a projection rebuild beside a raw scan, balance queries, and signed\n"
+       "GET /v1/balances over HTTP for S seconds (default 5; 0 skips) on N connections (default\n"
+       "64), with and without request signature verification, and the transparency reads: inclusion\n"
+       "and consistency proofs and full tiles served from a log of --proof-entries entries. Prints\n"
+       "each figure with its ratio to the limit; --json prints one JSON object. Defaults: --events\n"
+       "200000, --roster-events 200000, --fund-events 1000000, --proof-entries 1000000 (0 skips\n"
+       "a phase; a few minutes on 2 cores). DIR defaults to a fresh temporary\n"
+       "folder, removed afterwards.\n\n"
+       "With --server, drives a running ledgerd instead: registers 64 finance officers of its own\n"
+       "with the admin key, sends N signed appends (signed before the timed phase) over 64\n"
+       "keep-alive connections, then signed GET /v1/balances[?QUERY] for S seconds, printing rates,\n"
+       "p50/p99 and the bench process's own CPU share. docs/bench.md explains every figure.\n",
        RunBench},
   };
   return commands;

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <chrono>
 #include <thread>
 
@@ -18,6 +19,7 @@
 #include "crypto/hash.h"
 #include "ledger/constants.h"
 #include "ledger/event_signer.h"
+#include "ledger/vault.h"
 #include "tests/fund_events.h"
 #include "tests/test_ledger.h"
 
@@ -50,7 +52,11 @@ class ApiTest : public ::testing::Test {
     for (const Event& event : {Plan("plan-1", 10'000'000), Arrival("arrival-1", "plan-1", 6'000'000)}) {
       ASSERT_TRUE(ledger_.Append(event, wuyuan_).ok());
     }
+    auto vault = ledger::Vault::Open(ledger_.dir());
+    ASSERT_TRUE(vault.ok()) << vault.status().ToString();
+    vault_ = std::move(*vault);
     api::ServerOptions options;
+    options.vault = vault_.get();
     options.port = 0;
     options.threads = 2;
     options.io_timeout = std::chrono::milliseconds(500);
@@ -109,6 +115,7 @@ class ApiTest : public ::testing::Test {
   }
 
   TestLedger ledger_;
+  std::unique_ptr<ledger::Vault> vault_;
   crypto::SecretKey wuyuan_ = crypto::SecretKey::Generate();
   crypto::SecretKey auditor_ = crypto::SecretKey::Generate();
   crypto::SecretKey inspector_ = crypto::SecretKey::Generate();
@@ -223,7 +230,7 @@ TEST_F(ApiTest, UnknownFieldIsBadRequest) {
 TEST_F(ApiTest, WrongTypeIsBadRequest) {
   Answer answer = Send("POST", "/v1/events", "{\"signed_event\":42}", &wuyuan_);
   EXPECT_EQ(answer.status, 400);
-  EXPECT_NE(answer.body.find("must be a base64 string"), std::string::npos) << answer.body;
+  EXPECT_NE(answer.body.find("field 'signed_event' must be a string"), std::string::npos) << answer.body;
 }
 
 TEST_F(ApiTest, BodyOverTheLimitIsTooLarge) {
@@ -258,6 +265,218 @@ TEST_F(ApiTest, AClientThatDoesNotFinishItsRequestIsCutOff) {
   stream.expires_after(std::chrono::seconds(30));  // Only a guard: the server closes first.
   stream.read_some(asio::buffer(&byte, 1), ec);
   EXPECT_EQ(ec, asio::error::eof) << ec.message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+}
+
+// Personal data: registered into the vault, read only after the read is logged.
+class PersonApiTest : public ApiTest {
+ protected:
+  static constexpr const char* kIdNumber = "11010519491231002X";  // Valid (domain.md).
+  static constexpr const char* kBankAccount = "6222020200112233445";
+  static std::string PersonBody(const std::string& id_number = kIdNumber) {
+    return std::string("{\"name\":\"张三\",\"id_number\":\"") + id_number + "\",\"bank_account\":\"" +
+           kBankAccount + "\"}";
+  }
+  // Registers the person in the vault through the API and in the log; returns the subject id.
+  std::string RegisterPerson() {
+    Answer answer = Send("POST", "/v1/persons", PersonBody(), &wuyuan_);
+    EXPECT_EQ(answer.status, 201) << answer.body;
+    const std::string subject = vault_->SubjectId(kIdNumber);
+    Event person = Person("person-1", subject);
+    person.mutable_person_registered()->set_account_digest(vault_->AccountDigest(kBankAccount));
+    EXPECT_TRUE(ledger_.Append(person, wuyuan_).ok());
+    return subject;
+  }
+};
+
+TEST_F(PersonApiTest, RegisteringAPersonAnswersTheirPseudonymsAndLogsNothing) {
+  const std::uint64_t size = ledger_.store().size();
+  Answer answer = Send("POST", "/v1/persons", PersonBody(), &wuyuan_);
+  ASSERT_EQ(answer.status, 201) << answer.body;
+  EXPECT_EQ(Field(answer.body, "subject_id"), "\"" + vault_->SubjectId(kIdNumber) + "\"");
+  EXPECT_EQ(Field(answer.body, "account_digest"), "\"" + vault_->AccountDigest(kBankAccount) + "\"");
+  EXPECT_EQ(ledger_.store().size(), size);
+}
+
+TEST_F(PersonApiTest, ABadIdNumberIsUnprocessable) {
+  Answer answer = Send("POST", "/v1/persons", PersonBody("110105194912310021"), &wuyuan_);
+  EXPECT_EQ(answer.status, 422);
+  EXPECT_EQ(Field(answer.body, "code"), "\"invalid_identifier\"");
+}
+
+TEST_F(PersonApiTest, AnAuditorMayNotRegisterAPerson) {
+  EXPECT_EQ(Send("POST", "/v1/persons", PersonBody(), &auditor_).status, 403);
+}
+
+TEST_F(PersonApiTest, AReadReleasesTheDataOnlyWithTheReadLogged) {
+  const std::string subject = RegisterPerson();
+  const std::uint64_t size = ledger_.store().size();
+  const std::string event = ledger::SignEvent(PersonRead("read-1", subject), wuyuan_);
+  Answer answer = Send("POST", "/v1/persons/read", EventBody(event), &wuyuan_);
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(Field(answer.body, "name"), "\"张三\"");
+  EXPECT_EQ(Field(answer.body, "id_number"), std::string("\"") + kIdNumber + "\"");
+  EXPECT_EQ(Field(answer.body, "bank_account"), std::string("\"") + kBankAccount + "\"");
+  EXPECT_NE(answer.body.find("\"index\":\"" + std::to_string(size) + "\""), std::string::npos) << answer.body;
+  ASSERT_EQ(ledger_.store().size(), size + 1);
+  auto entry = ledger_.store().ReadEntry(size);
+  ASSERT_TRUE(entry.ok());
+  ledger::v1::LogEntry logged;
+  ASSERT_TRUE(logged.ParseFromString(*entry));
+  EXPECT_EQ(logged.signed_event().SerializeAsString(), event);
+}
+
+TEST_F(PersonApiTest, AReadEventSignedByAnotherKeyIsRefused) {
+  const std::string subject = RegisterPerson();
+  const std::uint64_t size = ledger_.store().size();
+  const std::string event = ledger::SignEvent(PersonRead("read-1", subject), wuyuan_);
+  Answer answer = Send("POST", "/v1/persons/read", EventBody(event), &auditor_);
+  EXPECT_EQ(answer.status, 401);
+  EXPECT_EQ(Field(answer.body, "code"), "\"bad_signature\"");
+  EXPECT_EQ(ledger_.store().size(), size);
+}
+
+TEST_F(PersonApiTest, AnErasedPersonIsGoneAndNothingIsLogged) {
+  const std::string subject = RegisterPerson();
+  ASSERT_TRUE(vault_->Erase(subject).ok());
+  const std::uint64_t size = ledger_.store().size();
+  const std::string event = ledger::SignEvent(PersonRead("read-1", subject), wuyuan_);
+  Answer answer = Send("POST", "/v1/persons/read", EventBody(event), &wuyuan_);
+  EXPECT_EQ(answer.status, 410);
+  EXPECT_EQ(Field(answer.body, "code"), "\"erased\"");
+  EXPECT_EQ(ledger_.store().size(), size);
+}
+
+// Pipelining: requests written back to back on one connection, answers read in order.
+class PipelineTest : public ApiTest {
+ protected:
+  http::request<http::string_body> Request(const std::string& method, const std::string& target,
+                                           const std::string& body, const crypto::SecretKey* key) {
+    http::request<http::string_body> request{http::string_to_verb(method), target, 11};
+    request.set(http::field::host, "127.0.0.1");
+    request.body() = body;
+    if (key != nullptr) {
+      auto signature = api::SignRequest(*key, testing_ledger::kOrigin, method, target, NowMs(), body);
+      request.set(std::string(api::kKeyHeader), signature.key_b64);
+      request.set(std::string(api::kTimestampHeader), signature.timestamp);
+      request.set(std::string(api::kSignatureHeader), signature.signature_b64);
+    }
+    request.prepare_payload();
+    return request;
+  }
+  http::request<http::string_body> Payment(int i) {
+    const std::string event = ledger::SignEvent(PayUnit("pipelined-" + std::to_string(i), 100), wuyuan_);
+    return Request("POST", "/v1/events", EventBody(event), &wuyuan_);
+  }
+
+  // Writes every request in one write, then reads as many answers.
+  std::vector<Answer> Pipeline(std::vector<http::request<http::string_body>>& requests) {
+    std::string wire;
+    for (auto& request : requests) {
+      std::ostringstream out;
+      out << request;
+      wire += out.str();
+    }
+    asio::io_context io;
+    beast::tcp_stream stream(io);
+    stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
+    asio::write(stream, asio::buffer(wire));
+    std::vector<Answer> answers;
+    beast::flat_buffer buffer;
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      http::response<http::string_body> response;
+      beast::error_code ec;
+      http::read(stream, buffer, response, ec);
+      if (ec) {
+        ADD_FAILURE() << "answer " << i << ": " << ec.message();
+        break;
+      }
+      answers.push_back({static_cast<int>(response.result_int()), std::string(response[http::field::content_type]),
+                         response.body()});
+    }
+    return answers;
+  }
+};
+
+TEST_F(PipelineTest, AnswersLeaveInRequestOrder) {
+  const std::uint64_t size = ledger_.store().size();
+  std::vector<http::request<http::string_body>> requests;
+  requests.push_back(Payment(0));
+  requests.push_back(Request("GET", "/healthz", "", nullptr));
+  requests.push_back(Payment(1));
+  requests.push_back(Request("GET", "/v1/balances", "", nullptr));  // Unsigned.
+  requests.push_back(Payment(2));
+  std::vector<Answer> answers = Pipeline(requests);
+  ASSERT_EQ(answers.size(), 5u);
+  EXPECT_EQ(answers[0].status, 201);
+  EXPECT_EQ(answers[1].status, 200);
+  EXPECT_EQ(answers[2].status, 201);
+  EXPECT_EQ(answers[3].status, 401);
+  EXPECT_EQ(answers[4].status, 201);
+  EXPECT_EQ(Field(answers[0].body, "index"), "\"" + std::to_string(size) + "\"");
+  EXPECT_EQ(Field(answers[2].body, "index"), "\"" + std::to_string(size + 1) + "\"");
+  EXPECT_EQ(Field(answers[4].body, "index"), "\"" + std::to_string(size + 2) + "\"");
+}
+
+TEST_F(PipelineTest, MoreRequestsThanThePipelineHoldsAreAllAnsweredInOrder) {
+  const std::size_t count = 3 * ledger::constants::http_pipeline_max + 1;
+  const std::uint64_t size = ledger_.store().size();
+  std::vector<http::request<http::string_body>> requests;
+  for (std::size_t i = 0; i < count; ++i) requests.push_back(Payment(static_cast<int>(i)));
+  std::vector<Answer> answers = Pipeline(requests);
+  ASSERT_EQ(answers.size(), count);
+  for (std::size_t i = 0; i < count; ++i) {
+    ASSERT_EQ(answers[i].status, 201) << i << ": " << answers[i].body;
+    // Submitted in order on one connection, appended in that order.
+    EXPECT_EQ(Field(answers[i].body, "index"), "\"" + std::to_string(size + i) + "\"") << i;
+  }
+  EXPECT_EQ(ledger_.store().size(), size + count);
+}
+
+TEST_F(PipelineTest, NoRequestIsReadAfterOneThatClosesTheConnection) {
+  std::vector<http::request<http::string_body>> requests;
+  requests.push_back(Request("GET", "/healthz", "", nullptr));
+  requests.back().keep_alive(false);
+  requests.push_back(Payment(0));
+  const std::uint64_t size = ledger_.store().size();
+  std::string wire;
+  for (auto& request : requests) {
+    std::ostringstream out;
+    out << request;
+    wire += out.str();
+  }
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
+  asio::write(stream, asio::buffer(wire));
+  beast::flat_buffer buffer;
+  http::response<http::string_body> first;
+  http::read(stream, buffer, first);
+  EXPECT_EQ(first.result_int(), 200u);
+  EXPECT_FALSE(first.keep_alive());
+  http::response<http::string_body> second;
+  beast::error_code ec;
+  http::read(stream, buffer, second, ec);
+  EXPECT_EQ(ec, http::error::end_of_stream) << ec.message();
+  EXPECT_EQ(ledger_.store().size(), size);
+}
+
+TEST_F(PipelineTest, AnUnfinishedRequestBehindAnAnsweredOneIsCutOff) {
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
+  asio::write(stream, asio::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                                               "GET /healthz HTTP/1.1\r\nHost: x\r\n")));  // Never ends.
+  stream.expires_after(std::chrono::seconds(30));  // Only a guard: the server closes first.
+  beast::flat_buffer buffer;
+  http::response<http::string_body> first;
+  http::read(stream, buffer, first);
+  EXPECT_EQ(first.result_int(), 200u);
+  auto start = std::chrono::steady_clock::now();
+  http::response<http::string_body> second;
+  beast::error_code ec;
+  http::read(stream, buffer, second, ec);
+  EXPECT_EQ(ec, http::error::end_of_stream) << ec.message();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
 }
 

@@ -204,6 +204,38 @@ TEST_F(FundsTest, APersonIsRegisteredOnce) {
   EXPECT_EQ(Refused(Person("person-2")).code(), Code::kAlreadyExists);
 }
 
+TEST_F(FundsTest, AReadOfPersonalDataIsLoggedInThePersonsHistory) {
+  Ok(Person("person-1"));
+  auto receipt = ledger_.Append(PersonRead("read-1"), wuyuan_);
+  ASSERT_TRUE(receipt.ok()) << receipt.status().ToString();
+  auto history = ledger::QueryPayeeHistory(ledger_.store().projection_rows(), kSubject);
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 2u);
+  EXPECT_EQ(history->back(), receipt->index);
+}
+
+TEST_F(FundsTest, AReadOfAnUnregisteredPersonIsAnUnknownReference) {
+  EXPECT_EQ(Refused(PersonRead("read-1")).code(), Code::kUnknownReference);
+}
+
+TEST_F(FundsTest, AReadMustNameThePersonsOwnRegion) {
+  Ok(Person("person-1"));
+  const crypto::SecretKey auditor = ledger_.Register("auditor", ledger::v1::ROLE_AUDITOR);
+  EXPECT_EQ(Refused(PersonRead("read-1", kSubject, kLinhe), &auditor).code(), Code::kInvalidEvent);
+}
+
+TEST_F(FundsTest, AnOfficerOfAnotherRegionMayNotReadAPerson) {
+  Ok(Person("person-1"));
+  const crypto::SecretKey linhe = ledger_.Register("finance-linhe", ledger::v1::ROLE_FINANCE_OFFICER, kLinhe);
+  EXPECT_EQ(Refused(PersonRead("read-1"), &linhe).code(), Code::kScopeNotAllowed);
+}
+
+TEST_F(FundsTest, AnInspectorMayNotReadAPerson) {
+  Ok(Person("person-1"));
+  const crypto::SecretKey inspector = ledger_.Register("inspector", ledger::v1::ROLE_INSPECTOR);
+  EXPECT_EQ(Refused(PersonRead("read-1"), &inspector).code(), Code::kRoleNotAllowed);
+}
+
 TEST_F(FundsTest, TwoOfficersRacingForTheLastYuanOneWins) {
   Fund60k();
   std::promise<ledger::Result<ledger::Receipt>> first, second;

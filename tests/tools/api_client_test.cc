@@ -34,16 +34,22 @@ TEST(ParseServerUrlTest, Ipv6InBrackets) {
   EXPECT_EQ(url->port, "9000");
 }
 
-TEST(ParseServerUrlTest, HttpsIsRefusedUntilTls) {
-  auto url = ParseServerUrl("https://127.0.0.1:8443");
-  ASSERT_FALSE(url.ok());
-  EXPECT_EQ(url.status().code(), Code::kInvalidArgument);
-  EXPECT_NE(url.status().message().find("TLS client support comes with TLS"), std::string::npos);
+TEST(ParseServerUrlTest, HttpsPortDefaultsTo443) {
+  auto url = ParseServerUrl("https://ledger.example/ledger");
+  ASSERT_TRUE(url.ok()) << url.status().ToString();
+  EXPECT_TRUE(url->tls);
+  EXPECT_EQ(url->host, "ledger.example");
+  EXPECT_EQ(url->port, "443");
+  EXPECT_EQ(url->prefix, "/ledger");
+  auto plain = ParseServerUrl("http://127.0.0.1:8443");
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_FALSE(plain->tls);
+  EXPECT_EQ(plain->port, "8443");
 }
 
 TEST(ParseServerUrlTest, RefusesWhatIsNotAServerUrl) {
-  for (const char* text : {"127.0.0.1:8080", "ftp://host", "http://", "http://:8080", "http://host:0",
-                           "http://host:65536", "http://host:80x", "http://::1:8080", "http://[::1",
+  for (const char* text : {"127.0.0.1:8080", "ftp://host", "https://", "https://user@host", "http://",
+                           "http://:8080", "http://host:0", "http://host:65536", "http://host:80x", "http://::1:8080", "http://[::1",
                            "http://user@host", "http://host/a?b", "http://host/a#b", "http://host/a b"}) {
     SCOPED_TRACE(text);
     auto url = ParseServerUrl(text);

@@ -351,4 +351,42 @@ TEST_F(LedgerctlTest, EveryCommandExplainsItselfOnHelp) {
   }
 }
 
+// --- roster from CSV ----------------------------------------------------------------------------
+
+TEST_F(LedgerctlTest, RosterCsvWithBadRowsAppendsNothing) {
+  InitLedger();
+  const std::uint64_t end = EndIndex();
+  WriteFile("march.csv", "\xEF\xBB\xBF资金,地区,项目,领取人,账户,金额(元)\r\n"
+                         "2025-central,150821,R4,91350200MA2YJ1XR9G,6222020200112233445,12.345\r\n"
+                         "2025-central,150821,R4,91350200MA2YJ1XR9G,6222020200112233445,1589\r\n");
+  Finished run = Run({"roster", "--data", Data(), "--key", AdminKey(), "--roster-id", "r1", "--period", "2025-03",
+                      "--pay-date", "2025-03-20", "--document", "五就见〔2025〕3号", Path("march.csv")});
+  EXPECT_EQ(run.exit_code, kExitFailed);
+  EXPECT_EQ(run.err, "error: line 2: amount '12.345' has more than two decimals: the ledger counts whole fen\n"
+                     "error: malformed: " + Path("march.csv") + ": 1 problem on 1 line; nothing was signed\n");
+  EXPECT_EQ(run.out, "");
+  EXPECT_EQ(EndIndex(), end);
+}
+
+TEST_F(LedgerctlTest, RosterCsvThatPassesItsChecksMeetsTheLedgersRules) {
+  InitLedger();
+  const std::uint64_t end = EndIndex();
+  // Well-formed, so it is signed and offered to the ledger, which refuses it whole: an admin signs
+  // no disbursements.
+  WriteFile("march.txt", "资金,地区,项目,领取人,账户,金额(元),所属期,发放日期,文号,事件编号\n"
+                         "2025-central,150821,R4,91350200MA2YJ1XR9G,6222020200112233445,1589,2025-03,2025-03-20,"
+                         "五就见〔2025〕3号,pay-1\n");
+  Finished run = Run({"roster", "--data", Data(), "--key", AdminKey(), "--format", "csv", Path("march.txt")});
+  EXPECT_EQ(run.exit_code, kExitFailed);
+  EXPECT_EQ(run.err, "error: role_not_allowed: role admin may not sign disbursement events\n");
+  EXPECT_EQ(run.out, "");
+  EXPECT_EQ(EndIndex(), end);
+}
+
+TEST_F(LedgerctlTest, RosterFormatMustBeCsvOrJsonl) {
+  Finished run = Run({"roster", "--data", Data(), "--key", AdminKey(), "--format", "xlsx", Path("march.xlsx")});
+  EXPECT_EQ(run.exit_code, kExitUsage);
+  EXPECT_EQ(run.err, "error: --format must be csv or jsonl (see --help)\n");
+}
+
 }  // namespace

@@ -1,0 +1,154 @@
+// `ledgerctl bench`'s command line, and `bench --server` against the real ledgerd binary on
+// loopback with a tiny workload: what it sent must be in the log, each event exactly once. No
+// figure is judged: nothing here depends on timing.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "crypto/note.h"
+#include "ledger/ledger.pb.h"
+#include "tests/test_ledger.h"
+#include "tests/tools/subprocess.h"
+
+namespace {
+
+using testing_ledger::TempDir;
+using testing_ledger::TestLedger;
+using testing_tools::Finished;
+using testing_tools::kExitOk;
+using testing_tools::kExitUsage;
+using testing_tools::Subprocess;
+
+Finished Ledgerctl(std::vector<std::string> args) {
+  args.insert(args.begin(), LEDGERCTL_PATH);
+  return testing_tools::RunToCompletion(args);
+}
+
+TEST(BenchFlagsTest, ServerNeedsTheAdminKey) {
+  Finished run = Ledgerctl({"bench", "--server", "http://127.0.0.1:1"});
+  EXPECT_EQ(run.exit_code, kExitUsage);
+  EXPECT_EQ(run.err, "error: --server needs --key ADMIN_KEY (it registers the bench's officers)\n");
+}
+
+TEST(BenchFlagsTest, PipelineDepthIsOneToSixtyFour) {
+  for (const char* depth : {"0", "65", "x"}) {
+    Finished run = Ledgerctl({"bench", "--server", "http://127.0.0.1:1", "--key", "k", "--pipeline", depth});
+    EXPECT_EQ(run.exit_code, kExitUsage) << depth;
+    EXPECT_NE(run.err.find("--pipeline 1 to 64"), std::string::npos) << run.err;
+  }
+}
+
+TEST(BenchFlagsTest, InProcessFlagsAreRefusedWithServer) {
+  Finished run = Ledgerctl({"bench", "--server", "http://127.0.0.1:1", "--key", "k", "--window", "8"});
+  EXPECT_EQ(run.exit_code, kExitUsage);
+  Finished balance_query = Ledgerctl({"bench", "--balance-query", "region=150802", "--events", "0"});
+  EXPECT_EQ(balance_query.exit_code, kExitUsage);
+}
+
+TEST(BenchFlagsTest, HttpsServerIsAUsageError) {
+  Finished run = Ledgerctl({"bench", "--server", "https://127.0.0.1:1", "--key", "k"});
+  EXPECT_EQ(run.exit_code, kExitUsage);
+}
+
+class BenchServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(crypto::WriteKeyFiles(AdminKey(), "admin", ledger_.admin()).ok());
+    size_before_ = ledger_.store().size();
+    ledger_.Close();
+    ledgerd_ = std::make_unique<Subprocess>(
+        std::vector<std::string>{LEDGERD_PATH, "--data", ledger_.dir(), "--listen", "127.0.0.1:0"});
+    ASSERT_TRUE(ledgerd_->started());
+    const std::string announced = "on http://127.0.0.1:";  // ledgerd's line once it listens.
+    std::string out, err;
+    bool timed_out = false;
+    while (err.find(announced) == std::string::npos || err.back() != '\n') {
+      ASSERT_TRUE(ledgerd_->ReadSome(&out, &err, std::chrono::seconds(30), &timed_out)) << err;
+      ASSERT_FALSE(timed_out) << err;
+    }
+    url_ = "http://127.0.0.1:" + err.substr(err.find(announced) + announced.size());
+    url_.pop_back();  // The newline.
+  }
+
+  // Stops ledgerd and opens its ledger here.
+  void StopLedgerd() {
+    ledgerd_->Signal(SIGTERM);
+    const int status = ledgerd_->Wait();
+    ASSERT_TRUE(WIFEXITED(status));
+    ASSERT_EQ(WEXITSTATUS(status), 0);
+    ledger_.Open();
+  }
+
+  // Every event appended since SetUp, by kind: event ids of documents, names of registered actors.
+  void ReadAppended(std::map<std::string, int>* documents, std::vector<std::string>* actors) {
+    for (std::uint64_t i = size_before_; i < ledger_.store().size(); ++i) {
+      auto bytes = ledger_.store().ReadEntry(i);
+      ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+      ledger::v1::LogEntry entry;
+      ledger::v1::Event event;
+      ASSERT_TRUE(entry.ParseFromString(*bytes));
+      ASSERT_TRUE(event.ParseFromString(entry.signed_event().event()));
+      if (event.has_document_filed()) ++(*documents)[event.event_id()];
+      if (event.has_register_actor()) actors->push_back(event.register_actor().actor().name());
+    }
+  }
+
+  std::string AdminKey() const { return files_.path() + "/admin.key"; }
+
+  TestLedger ledger_;
+  TempDir files_;
+  std::uint64_t size_before_ = 0;
+  std::unique_ptr<Subprocess> ledgerd_;
+  std::string url_;
+};
+
+TEST_F(BenchServerTest, EveryEventSentIsInTheLogExactlyOnce) {
+  constexpr int kEvents = 300;
+  Finished run = Ledgerctl({"bench", "--server", url_, "--key", AdminKey(), "--events", std::to_string(kEvents),
+                            "--pipeline", "4", "--connections", "4", "--balance-seconds", "1"});
+  ASSERT_EQ(run.exit_code, kExitOk) << run.err;
+  EXPECT_NE(run.out.find("signed appends over HTTP, 64 keep-alive connections, pipeline depth 4: 300 events"),
+            std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("balance queries over HTTP (/v1/balances), 4 connections, pipeline depth 4"),
+            std::string::npos) << run.out;
+  StopLedgerd();
+
+  std::map<std::string, int> documents;
+  std::vector<std::string> actors;
+  ReadAppended(&documents, &actors);
+  ASSERT_EQ(documents.size(), static_cast<std::size_t>(kEvents));
+  // bench-<run id>-<n>, n from 0: every one sent, each once.
+  const std::string first = documents.begin()->first;
+  const std::string prefix = first.substr(0, first.rfind('-') + 1);
+  for (int n = 0; n < kEvents; ++n) {
+    auto it = documents.find(prefix + std::to_string(n));
+    ASSERT_NE(it, documents.end()) << prefix << n;
+    EXPECT_EQ(it->second, 1) << it->first;
+  }
+  ASSERT_EQ(actors.size(), 64u);
+  EXPECT_EQ(actors.front(), prefix + "officer-0");
+}
+
+TEST_F(BenchServerTest, AppendsOnlyAndBalancesOnlyRunAlone) {
+  Finished appends = Ledgerctl({"bench", "--server", url_, "--key", AdminKey(), "--events", "10", "--balance-seconds", "0"});
+  ASSERT_EQ(appends.exit_code, kExitOk) << appends.err;
+  EXPECT_EQ(appends.out.find("balance queries"), std::string::npos) << appends.out;
+  Finished balances = Ledgerctl({"bench", "--server", url_, "--key", AdminKey(), "--events", "0", "--balance-seconds",
+                                 "1", "--connections", "2", "--json"});
+  ASSERT_EQ(balances.exit_code, kExitOk) << balances.err;
+  EXPECT_NE(balances.out.find("\"http_balance_per_second\""), std::string::npos) << balances.out;
+  EXPECT_EQ(balances.out.find("\"http_appends_per_second\""), std::string::npos) << balances.out;
+  StopLedgerd();
+  std::map<std::string, int> documents;
+  std::vector<std::string> actors;
+  ReadAppended(&documents, &actors);
+  EXPECT_EQ(documents.size(), 10u);
+  EXPECT_EQ(actors.size(), 128u);  // Each run registers its own 64 officers.
+}
+
+}  // namespace
