@@ -15,6 +15,7 @@
 #include "ledger/constants.h"
 #include "ledger/funds_query.h"
 #include "ledger/vault.h"
+#include "ledger/tile_path.h"
 
 namespace api {
 
@@ -181,9 +182,77 @@ void OpenApi(Call& call) { call.done(Text(std::string(kOpenApiText), "applicatio
 void MetricsText(Call& call) {
   call.done(Text(call.metrics->Render(*call.store), "text/plain; version=0.0.4; charset=utf-8"));
 }
-void Checkpoint(Call& call) { call.done(Text(call.store->checkpoint())); }
+void Checkpoint(Call& call) {
+  HttpResponse response = Text(call.store->checkpoint());
+  // tlog-tiles: the checkpoint changes with every commit, so it is not cached.
+  response.headers.emplace_back("Cache-Control", "no-cache");
+  call.done(std::move(response));
+}
 void LogKey(Call& call) {
   call.done(Text(crypto::FormatVerifierKey(call.store->log_key().name, call.store->log_key().key) + "\n"));
+}
+
+// ---- Transparency (C2SP tlog-tiles, RFC 9162 proofs; docs/transparency.md) ----
+
+// The body of tile `prefix` + path_rest, e.g. "tile/" + "0/x001/234.p/7". A tile's bytes never
+// change, so it may be cached for good: publicly for tree tiles, only by the caller for entry
+// bundles, which are not public.
+void ServeTile(Call& call, const std::string& prefix, bool entries, const char* cache_control) {
+  if (Status s = OnlyParameters(call, {}); !s.ok()) return Fail(call, s);
+  auto tile = ledger::ParseTilePath(prefix + call.path_rest);
+  if (!tile || tile->entries != entries) {
+    return Fail(call, Status(Code::kMalformed, "not a tile path: " + call.path + " (tile/" +
+                                                   (entries ? "entries" : "<L>") + "/<N>[.p/<W>], C2SP tlog-tiles)"));
+  }
+  auto bytes = call.store->ReadTile(*tile);
+  if (!bytes.ok()) return Fail(call, bytes.status());
+  HttpResponse response = Text(std::move(*bytes), "application/octet-stream");
+  response.headers.emplace_back("Cache-Control", cache_control);
+  call.done(std::move(response));
+}
+
+void Tile(Call& call) { ServeTile(call, "", false, "public, max-age=31536000, immutable"); }
+void EntryBundle(Call& call) { ServeTile(call, "entries/", true, "private, max-age=31536000, immutable"); }
+
+// A required decimal query parameter.
+ledger::Result<std::uint64_t> UintParam(const Call& call, const char* name) {
+  auto value = call.query.count(name) ? ParseUint(Param(call, name)) : std::nullopt;
+  if (!value) return Status(Code::kMalformed, std::string(name) + " must be given as a decimal integer");
+  return *value;
+}
+
+void AddHashes(const std::vector<crypto::Hash>& hashes, google::protobuf::RepeatedPtrField<std::string>* out) {
+  for (const crypto::Hash& hash : hashes) *out->Add() = crypto::Base64Encode(crypto::AsBytes(hash));
+}
+
+void InclusionProof(Call& call) {
+  if (Status s = OnlyParameters(call, {"index", "tree_size"}); !s.ok()) return Fail(call, s);
+  auto index = UintParam(call, "index");
+  if (!index.ok()) return Fail(call, index.status());
+  auto tree_size = UintParam(call, "tree_size");
+  if (!tree_size.ok()) return Fail(call, tree_size.status());
+  auto proof = call.store->InclusionProof(*index, *tree_size);
+  if (!proof.ok()) return Fail(call, proof.status());
+  apiv1::InclusionProof out;
+  out.set_index(*index);
+  out.set_tree_size(*tree_size);
+  AddHashes(*proof, out.mutable_hashes());
+  call.done(Json(out));
+}
+
+void ConsistencyProof(Call& call) {
+  if (Status s = OnlyParameters(call, {"old_size", "tree_size"}); !s.ok()) return Fail(call, s);
+  auto old_size = UintParam(call, "old_size");
+  if (!old_size.ok()) return Fail(call, old_size.status());
+  auto tree_size = UintParam(call, "tree_size");
+  if (!tree_size.ok()) return Fail(call, tree_size.status());
+  auto proof = call.store->ConsistencyProof(*old_size, *tree_size);
+  if (!proof.ok()) return Fail(call, proof.status());
+  apiv1::ConsistencyProof out;
+  out.set_old_size(*old_size);
+  out.set_tree_size(*tree_size);
+  AddHashes(*proof, out.mutable_hashes());
+  call.done(Json(out));
 }
 
 // ---- Reads ----
@@ -516,6 +585,12 @@ const std::vector<Route>& Routes() {
       {"GET", "/openapi.yaml", kPublic, OpenApi},
       {"GET", "/checkpoint", kPublic, Checkpoint},
       {"GET", "/v1/log-key", kPublic, LogKey},
+      // Entry bundles hold every entry, as /v1/entries does: auditors only. Listed before
+      // /tile/, whose prefix would take them.
+      {"GET", "/tile/entries/", kAuditors, EntryBundle},
+      {"GET", "/tile/", kPublic, Tile},
+      {"GET", "/v1/proofs/inclusion", kPublic, InclusionProof},
+      {"GET", "/v1/proofs/consistency", kPublic, ConsistencyProof},
       {"GET", "/v1/balances", kMoneyReaders, Balance},
       {"GET", "/v1/plans", kMoneyReaders, Plans},
       {"GET", "/v1/funds", kAnyActor, FundsList},

@@ -7,18 +7,41 @@
 
 namespace ledger::constants {
 
-// Largest serialized Event a signer may submit. Events are small records; 64 KiB leaves room
-// for long document titles and fact lists while bounding memory per queued append.
-inline constexpr std::size_t event_bytes_max = 64 * 1024;
+// Largest serialized Event a signer may submit. Events are small records (under 1 KiB); 56 KiB
+// leaves room for long document titles and fact lists, bounds memory per queued append, and
+// keeps every stored entry within entry_bytes_max below.
+inline constexpr std::size_t event_bytes_max = 56 * 1024;
 // Largest SignedEvent envelope: an event plus key, signature and roster proof.
 inline constexpr std::size_t signed_event_bytes_max = event_bytes_max + 4096;
 // Largest roster, in events. A county's monthly payment roster is a few thousand rows; 10,000
 // is the largest the plan's programs produce, and one roster is committed in one WriteBatch.
 inline constexpr std::size_t roster_events_max = 10'000;
 inline constexpr std::size_t roster_header_bytes_max = 4096;
+// Largest submitted SignedRoster: a header and 4 KiB per event on average (typical events are
+// under 1 KiB; a single event may still be up to event_bytes_max).
+inline constexpr std::size_t roster_bytes_max = roster_header_bytes_max + roster_events_max * 4096;
 // Roster paths have one hash per tree level.
 inline constexpr std::size_t roster_audit_path_max = 14;  // ceil(log2(roster_events_max))
 static_assert((std::size_t{1} << roster_audit_path_max) >= roster_events_max);
+
+// Largest stored LogEntry. C2SP tlog-tiles entry bundles (GET /tile/entries/N) prefix each entry
+// with a 2-byte big-endian length, so no entry may be longer than 65,535 bytes.
+inline constexpr std::size_t entry_bytes_max = 65'535;
+// What a stored LogEntry adds to its Event bytes at most (docs/formats.md, "LogEntry"): each
+// field is a tag byte, a length varint (3 bytes below 2^21, 2 below 2^14) and its bytes.
+// The largest envelope is a roster event's: public key, RosterProof with the largest header, a
+// signature, leaf_index below 2^14 and the longest audit path.
+inline constexpr std::size_t roster_proof_bytes_max =
+    (1 + 2 + roster_header_bytes_max) + (1 + 1 + 64) + (1 + 2) + roster_audit_path_max * (1 + 1 + 32);
+inline constexpr std::size_t signed_event_overhead_bytes_max =
+    (1 + 3) /* event tag, length */ + (1 + 1 + 32) /* public_key */ + (1 + 2 + roster_proof_bytes_max);
+inline constexpr std::size_t entry_overhead_bytes_max =
+    (1 + 10) /* index varint */ + (1 + 1 + 32) /* previous_hash */ + (1 + 10) /* sequenced_ms varint */ +
+    (1 + 3) /* signed_event tag, length */ + signed_event_overhead_bytes_max;
+static_assert(roster_events_max < (1 << 14) && roster_proof_bytes_max < (1 << 14));  // 2-byte varints above.
+static_assert(event_bytes_max + signed_event_overhead_bytes_max < (1 << 21));          // 3-byte varints above.
+// Every stored entry fits an entry bundle's 2-byte length (tlog-tiles).
+static_assert(event_bytes_max + entry_overhead_bytes_max <= entry_bytes_max);
 
 inline constexpr std::size_t event_id_bytes_max = 128;
 inline constexpr std::size_t origin_bytes_max = 256;
@@ -69,6 +92,10 @@ inline constexpr std::size_t code_bytes_max = 64;
 inline constexpr std::size_t text_bytes_max = 512;
 // Facts a disbursement carries for its subsidy rule.
 inline constexpr std::size_t facts_max = 32;
+
+// Tiles of tile level 1 and above whose inner nodes proofs keep computed (tiles_impl.h),
+// 16 KiB each: 16 MiB, every upper tile of a log of up to 2^26 (67 million) entries.
+inline constexpr std::size_t tile_node_cache_tiles_max = 1024;
 
 // Rebuild and verification write replayed projection rows in batches of this many entries:
 // large enough that per-batch work (current totals, invariants over every cell) is noise.

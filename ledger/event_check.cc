@@ -175,11 +175,8 @@ Result<CheckedEvent> CheckStoredEnvelope(const v1::SignedEvent& envelope, std::s
 
 Result<std::vector<CheckedEvent>> CheckSignedRoster(std::string_view signed_roster_bytes,
                                                     std::string_view origin) {
-  constexpr std::size_t kRosterBytesMax =
-      constants::roster_header_bytes_max +
-      constants::roster_events_max * (constants::event_bytes_max / 16);
-  if (signed_roster_bytes.size() > kRosterBytesMax) {
-    return Status(Code::kTooLarge, "roster is larger than " + std::to_string(kRosterBytesMax));
+  if (signed_roster_bytes.size() > constants::roster_bytes_max) {
+    return Status(Code::kTooLarge, "roster is larger than " + std::to_string(constants::roster_bytes_max));
   }
   v1::SignedRoster roster;
   if (!roster.ParseFromArray(signed_roster_bytes.data(),

@@ -128,6 +128,11 @@ class EventStore::Impl {
     return std::nullopt;
   }
   std::optional<crypto::Hash> TreeNode(std::uint8_t level, std::uint64_t index) const;
+  std::optional<std::string> ReadTile(std::uint8_t tile_level, std::uint64_t tile_index) const;
+  internal::TileNodeCache& tile_nodes() const { return tile_nodes_; }
+  // Calls `each` with entries first .. first + count - 1 in order, through one iterator.
+  Status ReadEntries(std::uint64_t first, std::uint64_t count,
+                     const std::function<void(std::string_view)>& each) const;
   std::size_t queue_depth() const { return queued_.load(std::memory_order_relaxed); }
   StoreStats stats() const {
     std::lock_guard<std::mutex> lock(published_mutex_);
@@ -162,7 +167,6 @@ class EventStore::Impl {
   Receipt AddEntry(const CheckedEvent& event, Batch* batch);
   void Commit(std::shared_ptr<Batch> batch);
   void Reply(Work* work, Status status);
-  std::optional<std::string> ReadTile(std::uint8_t tile_level, std::uint64_t tile_index) const;
 
   RocksHandles rocks_;
   const std::string origin_;
@@ -176,6 +180,7 @@ class EventStore::Impl {
   FundsProjection funds_;
   crypto::CompactTree tree_;
   internal::TileWriter tiles_;
+  mutable internal::TileNodeCache tile_nodes_;  // For proofs; any thread.
   crypto::Hash previous_hash_{};
   std::uint64_t next_index_ = 0;
   bool actors_changed_ = false;
@@ -577,6 +582,9 @@ Receipt EventStore::Impl::AddEntry(const CheckedEvent& event, Batch* batch) {
   assert(!event.envelope_bytes.empty());  // The append-path checks serialized it.
   const std::uint64_t index = next_index_++;
   const std::string bytes = EncodeLogEntry(index, previous_hash_, NowMs(), event.envelope_bytes);
+  // The event and envelope limits of constants.h keep every entry within a tlog-tiles entry
+  // bundle's 2-byte length (static_assert there).
+  assert(bytes.size() <= constants::entry_bytes_max);
   const crypto::Hash entry_hash = crypto::LeafHash(bytes);
   const std::string key = format::EncodeIndex(index);
   batch->write.Put(rocks_.entries, key, bytes).PermitUncheckedError();
@@ -681,6 +689,20 @@ std::optional<crypto::Hash> EventStore::Impl::TreeNode(std::uint8_t level, std::
   return internal::NodeFromTiles(level, index, [this](std::uint8_t tile_level, std::uint64_t tile_index) {
     return ReadTile(tile_level, tile_index);
   });
+}
+
+Status EventStore::Impl::ReadEntries(std::uint64_t first, std::uint64_t count,
+                                     const std::function<void(std::string_view)>& each) const {
+  std::unique_ptr<rocksdb::Iterator> it(rocks_.db->NewIterator(rocksdb::ReadOptions(), rocks_.entries));
+  it->Seek(format::EncodeIndex(first));
+  for (std::uint64_t i = 0; i < count; ++i, it->Next()) {
+    if (!it->Valid() || it->key() != rocksdb::Slice(format::EncodeIndex(first + i))) {
+      if (!it->status().ok()) return FromRocks(it->status(), "reading entries");
+      return Status(Code::kCorruption, "entry " + std::to_string(first + i) + " is missing");
+    }
+    each(std::string_view(it->value().data(), it->value().size()));
+  }
+  return FromRocks(it->status(), "reading entries");
 }
 
 Status EventStore::Impl::Close() {
@@ -885,6 +907,102 @@ std::vector<v1::ActorRecord> EventStore::Actors() const { return impl_->Actors()
 std::optional<crypto::Hash> EventStore::TreeNode(std::uint8_t level, std::uint64_t index) const {
   return impl_->TreeNode(level, index);
 }
+
+namespace {
+
+// A NodeSource for one proof that keeps the tiles it read: the nodes of a proof below tree level
+// 8T + 8 on one side of the path lie in one tile of level T, so a proof of a 10-million-entry tree
+// reads a handful of tiles instead of one per node.
+class TileMemo {
+ public:
+  explicit TileMemo(const EventStore::Impl& impl) : impl_(impl) {}
+  std::optional<crypto::Hash> Node(std::uint8_t level, std::uint64_t index) {
+    const internal::TileFetch fetch = [this](std::uint8_t tile_level, std::uint64_t tile_index) {
+      for (const Read& read : reads_) {
+        if (read.tile_level == tile_level && read.tile_index == tile_index) return read.bytes;
+      }
+      reads_.push_back(Read{tile_level, tile_index, impl_.ReadTile(tile_level, tile_index)});
+      return reads_.back().bytes;
+    };
+    if (auto node = impl_.tile_nodes().Node(level, index, fetch)) return node;
+    return internal::NodeFromTiles(level, index, fetch);
+  }
+
+ private:
+  struct Read {
+    std::uint8_t tile_level;
+    std::uint64_t tile_index;
+    std::optional<std::string> bytes;
+  };
+  const EventStore::Impl& impl_;
+  std::vector<Read> reads_;
+};
+
+Status NoTreeYet(std::uint64_t tree_size, std::uint64_t size) {
+  return Status(Code::kNotFound, "tree_size " + std::to_string(tree_size) + " is beyond the log, which has " +
+                                     std::to_string(size) + " entries");
+}
+
+}  // namespace
+
+Result<std::vector<crypto::Hash>> EventStore::InclusionProof(std::uint64_t index, std::uint64_t tree_size) const {
+  const std::uint64_t size = impl_->size();
+  if (tree_size > size) return NoTreeYet(tree_size, size);
+  if (index >= tree_size) {
+    return Status(Code::kInvalidArgument, "index " + std::to_string(index) + " is not below tree_size " +
+                                              std::to_string(tree_size));
+  }
+  TileMemo memo(*impl_);
+  auto proof = crypto::InclusionProofFromNodes(
+      index, tree_size, [&memo](std::uint8_t level, std::uint64_t node) { return memo.Node(level, node); });
+  if (!proof) return Status(Code::kCorruption, "a tree tile under tree_size " + std::to_string(tree_size) + " is missing");
+  return std::move(*proof);
+}
+
+Result<std::vector<crypto::Hash>> EventStore::ConsistencyProof(std::uint64_t old_size, std::uint64_t tree_size) const {
+  const std::uint64_t size = impl_->size();
+  if (tree_size > size) return NoTreeYet(tree_size, size);
+  if (old_size == 0 || old_size > tree_size) {
+    return Status(Code::kInvalidArgument, "old_size must be from 1 to tree_size " + std::to_string(tree_size) +
+                                              ", not " + std::to_string(old_size));
+  }
+  if (old_size == tree_size) return std::vector<crypto::Hash>{};
+  TileMemo memo(*impl_);
+  auto proof = crypto::ConsistencyProofFromNodes(
+      old_size, tree_size, [&memo](std::uint8_t level, std::uint64_t node) { return memo.Node(level, node); });
+  if (!proof) return Status(Code::kCorruption, "a tree tile under tree_size " + std::to_string(tree_size) + " is missing");
+  return std::move(*proof);
+}
+
+Result<std::string> EventStore::ReadTile(const TileId& tile) const {
+  assert(tile.width >= 1 && tile.width <= kTileWidthFull);
+  const std::uint64_t size = impl_->size();
+  const std::string name = FormatTilePath(tile);
+  // Complete nodes on the tile's base level: leaves for level 0 and for entry bundles.
+  const std::uint64_t nodes = tile.level < kTileLevelsMax ? size >> (internal::kTileHeight * tile.level) : 0;
+  if (tile.index >= nodes / kTileWidthFull + 1 || tile.index * kTileWidthFull + tile.width > nodes) {
+    return Status(Code::kNotFound, name + " is beyond the tree of " + std::to_string(size) + " entries");
+  }
+  if (tile.entries) {
+    std::string bundle;
+    bool too_long = false;  // AddEntry asserts the limit; a longer entry on disk was not written by us.
+    Status status = impl_->ReadEntries(tile.index * kTileWidthFull, tile.width, [&](std::string_view entry) {
+      too_long = too_long || entry.size() > constants::entry_bytes_max;
+      bundle += static_cast<char>((entry.size() >> 8) & 0xff);
+      bundle += static_cast<char>(entry.size() & 0xff);
+      bundle.append(entry);
+    });
+    if (!status.ok()) return status;
+    if (too_long) return Status(Code::kCorruption, "an entry of " + name + " is longer than an entry bundle admits");
+    return bundle;
+  }
+  auto stored = impl_->ReadTile(tile.level, tile.index);
+  const std::size_t bytes = std::size_t{tile.width} * crypto::kHashBytes;
+  if (!stored || stored->size() < bytes) return Status(Code::kCorruption, "stored " + name + " is missing or short");
+  stored->resize(bytes);
+  return std::move(*stored);
+}
+
 std::size_t EventStore::queue_depth() const { return impl_->queue_depth(); }
 const RowReader& EventStore::projection_rows() const { return impl_->projection_rows(); }
 std::optional<v1::ActorRecord> EventStore::FindActor(const crypto::PublicKey& key) const {

@@ -27,6 +27,7 @@
 #include "ledger/ledger.pb.h"
 #include "ledger/projection.h"
 #include "ledger/status.h"
+#include "ledger/tile_path.h"
 
 namespace ledger {
 
@@ -112,6 +113,20 @@ class EventStore {
   std::optional<v1::ActorRecord> FindActor(const crypto::PublicKey& key) const;
   // Hash of the complete Merkle node (level, index), read from the store.
   std::optional<crypto::Hash> TreeNode(std::uint8_t level, std::uint64_t index) const;
+
+  // Transparency reads (docs/transparency.md), for the tree of any `tree_size` <= size(). Errors:
+  // kNotFound when tree_size > size() (that tree does not exist yet); kInvalidArgument when the
+  // proof is not defined for the arguments; kCorruption when a stored tile or entry is missing.
+  //
+  // RFC 6962 PATH(index, D[tree_size]) in RFC 9162 order (leaf upwards); index < tree_size.
+  Result<std::vector<crypto::Hash>> InclusionProof(std::uint64_t index, std::uint64_t tree_size) const;
+  // RFC 6962 PROOF(old_size, D[tree_size]), 1 <= old_size <= tree_size; empty when they are equal.
+  Result<std::vector<crypto::Hash>> ConsistencyProof(std::uint64_t old_size, std::uint64_t tree_size) const;
+  // The body C2SP tlog-tiles serves for `tile`: its width * 32 bytes of hashes, or, for an entry
+  // bundle, each entry's exact stored bytes after its length as 2 big-endian bytes. kNotFound
+  // unless the tree of size() entries holds the whole tile. A partial tile whose level has grown
+  // since (even into a full tile) is still served: it is a prefix of the stored tile.
+  Result<std::string> ReadTile(const TileId& tile) const;
   // Rows of the domain projections (ledger/funds_query.h reads them), durable writes only.
   const RowReader& projection_rows() const;
   StoreStats stats() const;

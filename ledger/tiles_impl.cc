@@ -1,8 +1,10 @@
 #include "ledger/tiles_impl.h"
 
+#include <algorithm>
 #include <array>
 #include <cassert>
 
+#include "ledger/constants.h"
 #include "ledger/format.h"
 
 namespace ledger::internal {
@@ -26,6 +28,44 @@ std::optional<crypto::Hash> NodeFromTiles(std::uint8_t level, std::uint64_t inde
     for (std::uint64_t i = 0; i < width / 2; ++i) nodes[i] = crypto::NodeHash(nodes[2 * i], nodes[2 * i + 1]);
   }
   return nodes[0];
+}
+
+std::optional<crypto::Hash> TileNodeCache::Node(std::uint8_t level, std::uint64_t index, const TileFetch& fetch) {
+  const int tile_level = level / kTileHeight;
+  const int height = level % kTileHeight;
+  if (tile_level == 0) return std::nullopt;
+  const std::uint64_t per_tile = kTileWidth >> height;  // Nodes of this level in one tile.
+  const std::uint64_t tile_index = index / per_tile;
+  const std::uint64_t offset = index % per_tile;
+  const std::uint64_t end = (offset + 1) << height;  // The node covers tile hashes [end - 2^height, end).
+  const std::uint64_t key = (std::uint64_t{static_cast<std::uint8_t>(tile_level)} << 56) | tile_index;
+  const std::size_t slot = 512 - (512 >> height) + offset;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (auto it = tiles_.find(key); it != tiles_.end() && end <= it->second->width) return it->second->nodes[slot];
+  }
+  if (tile_index >= (std::uint64_t{1} << 56)) return std::nullopt;  // No tree is that large.
+  // Absent, or kept narrower than this node needs: the tile has grown since (or never held it).
+  auto tile = fetch(static_cast<std::uint8_t>(tile_level), tile_index);
+  if (!tile || tile->size() % crypto::kHashBytes != 0 || tile->size() < end * crypto::kHashBytes) return std::nullopt;
+  auto kept = std::make_shared<Tile>();
+  kept->width = std::min<std::uint64_t>(tile->size() / crypto::kHashBytes, kTileWidth);
+  for (std::uint64_t i = 0; i < kept->width; ++i) {
+    kept->nodes[i] = *crypto::HashFromBytes(std::string_view(*tile).substr(i * crypto::kHashBytes, crypto::kHashBytes));
+  }
+  // Level r of the tile has width >> r complete nodes; each is computed once.
+  for (int r = 1; r < kTileHeight; ++r) {
+    const std::size_t below = 512 - (512 >> (r - 1)), at = 512 - (512 >> r);
+    for (std::size_t i = 0; i < (kept->width >> r); ++i) {
+      kept->nodes[at + i] = crypto::NodeHash(kept->nodes[below + 2 * i], kept->nodes[below + 2 * i + 1]);
+    }
+  }
+  const crypto::Hash node = kept->nodes[slot];
+  std::lock_guard<std::mutex> lock(mutex_);
+  // Forgetting costs only recomputation; the tiles worth keeping come back at once.
+  if (tiles_.size() >= constants::tile_node_cache_tiles_max) tiles_.clear();
+  tiles_.insert_or_assign(key, std::move(kept));
+  return node;
 }
 
 Status TileWriter::Load(std::uint64_t size, const TileFetch& fetch) {

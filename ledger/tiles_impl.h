@@ -10,10 +10,14 @@
 
 #include <rocksdb/write_batch.h>
 
+#include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "crypto/hash.h"
@@ -32,6 +36,32 @@ using TileFetch = std::function<std::optional<std::string>(std::uint8_t tile_lev
 // Hash of the complete node (level, index), recomputed from its tile. nullopt if the tile is
 // missing or too short to hold the node (the node is not complete).
 std::optional<crypto::Hash> NodeFromTiles(std::uint8_t level, std::uint64_t index, const TileFetch& fetch);
+
+// Every complete node inside the tiles of tile level 1 and above, computed once and kept. Each
+// proof of a large tree needs nodes from the few tiles at the top of the tree, and recomputing a
+// node at tree level 8T + r from its tile costs 2^r - 1 hashes. A complete node never changes,
+// even in a partial tile, so a tile's nodes are kept with the width they were computed at, and a
+// node beyond that width reads the (grown) tile again. Level-0 tiles are not kept: there are 256
+// times as many, read at random. Bounded by constants::tile_node_cache_tiles_max. Safe for
+// concurrent use.
+class TileNodeCache {
+ public:
+  // Hash of node (level, index) if it lies in a tile of tile level >= 1 that holds it, computing
+  // and keeping that tile's complete nodes when it is not kept wide enough (`fetch` reads the
+  // tile). nullopt otherwise: a level-0 node, or a tile that is absent or too short for the node
+  // (the caller then recomputes with NodeFromTiles, which finds it missing too).
+  std::optional<crypto::Hash> Node(std::uint8_t level, std::uint64_t index, const TileFetch& fetch);
+
+ private:
+  struct Tile {
+    std::uint64_t width = 0;  // Hashes of the tile when its nodes were computed.
+    // The tile's hashes, then its level-1 nodes, …, then its level-7 nodes: the nodes of level r
+    // start at 512 - (512 >> r); the first width >> r of them are set.
+    std::array<crypto::Hash, 510> nodes;
+  };
+  std::mutex mutex_;
+  std::unordered_map<std::uint64_t, std::shared_ptr<const Tile>> tiles_;  // (tile level << 56) | tile index
+};
 
 // The sequencer's side: receives every completed tree node, keeps the rightmost (partial) tile
 // of each tile level in memory and writes tiles into the batch being built. One thread.

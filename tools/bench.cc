@@ -33,6 +33,7 @@
 #include "tools/api_client.h"
 #include "tools/bench_funds.h"
 #include "tools/bench_http.h"
+#include "tools/bench_transparency.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
 
@@ -191,6 +192,7 @@ struct Bench {
   ledger::Status Rosters(double verify_limit);
   ledger::Status MemoryAndDisk();
   ledger::Status Funds(std::uint64_t fund_events);
+  ledger::Status Transparency(std::uint64_t entries);
   ledger::Status HttpAppends(double in_process_rate);
   ledger::Status HttpBalances(ledger::EventStore& funds_store, const crypto::SecretKey& funds_admin);
   ledger::Status AgainstServer(const ServerUrl& url, const crypto::SecretKey& admin_key,
@@ -468,6 +470,29 @@ ledger::Status Bench::Funds(std::uint64_t fund_events) {
        Fixed(r.as_of_p99_us, 1) + " us (target < 5 ms on 1 million events)");
   std::rotate(lines.begin() + static_cast<std::ptrdiff_t>(lines_before),
               lines.begin() + static_cast<std::ptrdiff_t>(lines_before + balance_lines), lines.end());
+  return ledger::Status::Ok();
+}
+
+ledger::Status Bench::Transparency(std::uint64_t entries) {
+  auto result = RunTransparencyBench(dir + "/transparency", entries);
+  if (!result.ok()) return result.status();
+  const TransparencyBenchResult& r = *result;
+  Figure("transparency_entries", static_cast<double>(r.entries));
+  Figure("inclusion_proof_p50_us", r.inclusion_p50_us);
+  Figure("inclusion_proof_p99_us", r.inclusion_p99_us);
+  Figure("consistency_proof_p50_us", r.consistency_p50_us);
+  Figure("consistency_proof_p99_us", r.consistency_p99_us);
+  Figure("full_tile_p50_us", r.tile_p50_us);
+  Figure("full_tile_p99_us", r.tile_p99_us);
+  Figure("node_hash_ns", r.node_hash_ns);
+  Line("transparency: " + std::to_string(r.entries) + " entries built by roster at " + Fixed(r.build_per_second) +
+       " events/s; served in process through the API handlers (one node hash costs " + Fixed(r.node_hash_ns) +
+       " ns on this machine now):");
+  Line("  inclusion proof p50 " + Fixed(r.inclusion_p50_us, 1) + " us, p99 " + Fixed(r.inclusion_p99_us, 1) +
+       " us; consistency proof p50 " + Fixed(r.consistency_p50_us, 1) + " us, p99 " + Fixed(r.consistency_p99_us, 1) +
+       " us (target p99 < 200 us at 10 million)");
+  Line("  full tile (8,192 bytes) p50 " + Fixed(r.tile_p50_us, 1) + " us, p99 " + Fixed(r.tile_p99_us, 1) +
+       " us (target p99 < 100 us at 10 million)");
   return ledger::Status::Ok();
 }
 
@@ -824,7 +849,7 @@ int RunBench(const std::vector<std::string>& argv) {
   std::vector<std::string> known = {"events", "pipeline", "connections", "balance-seconds", "json"};
   const std::vector<std::string> mode = against_server
       ? std::vector<std::string>{"server", "key", "balance-query"}
-      : std::vector<std::string>{"roster-events", "fund-events", "window", "dir", "no-http"};
+      : std::vector<std::string>{"roster-events", "fund-events", "proof-entries", "window", "dir", "no-http"};
   known.insert(known.end(), mode.begin(), mode.end());
   if (!args->OnlyKnown(known)) return kExitUsage;
   if (against_server && !args->Has("key")) {
@@ -835,14 +860,17 @@ int RunBench(const std::vector<std::string>& argv) {
   auto events = ParseUint(args->GetOr("events", "200000"));
   auto roster_events = ParseUint(args->GetOr("roster-events", "200000"));
   auto fund_events = ParseUint(args->GetOr("fund-events", "1000000"));
+  auto proof_entries = ParseUint(args->GetOr("proof-entries", "1000000"));
   auto window = ParseUint(args->GetOr("window", "8"));
   auto pipeline = ParseUint(args->GetOr("pipeline", "1"));
   auto connections = ParseUint(args->GetOr("connections", "64"));
   auto balance_seconds = ParseUint(args->GetOr("balance-seconds", "5"));
   if (!events || !roster_events || !fund_events || !window || *window == 0 || *window > 4096 || !pipeline ||
       *pipeline == 0 || *pipeline > kHttpPipelineMax || !connections || *connections == 0 ||
-      *connections > kHttpConnectionsMax || !balance_seconds || *balance_seconds > kBalanceSecondsMax) {
-    std::cerr << "error: --events, --roster-events and --fund-events take integers, --window 1 to 4096, --pipeline 1 to "
+      *connections > kHttpConnectionsMax || !balance_seconds || *balance_seconds > kBalanceSecondsMax ||
+      !proof_entries || (*proof_entries > 0 && *proof_entries < ledger::kTileWidthFull)) {
+    std::cerr << "error: --events, --roster-events, --fund-events and --proof-entries (0, or at least 256) take "
+                 "integers, --window 1 to 4096, --pipeline 1 to "
               << kHttpPipelineMax << ", --connections 1 to " << kHttpConnectionsMax << ", --balance-seconds 0 to "
               << kBalanceSecondsMax << "\n";
     return kExitUsage;
@@ -885,6 +913,7 @@ int RunBench(const std::vector<std::string>& argv) {
   if (status.ok()) status = bench.store->Close();
   if (status.ok()) status = bench.MemoryAndDisk();
   if (status.ok() && *fund_events > 0) status = bench.Funds(*fund_events);
+  if (status.ok() && *proof_entries > 0) status = bench.Transparency(*proof_entries);
   if (temporary) std::filesystem::remove_all(bench.dir);
   if (bench.signed_events > 0) {
     bench.Figure("signed_event_bytes",

@@ -583,8 +583,9 @@ const std::vector<Command>& Commands() {
        "verify` prints too: the same log gives the same digest.\n",
        Rebuild},
       {"bench", "measure append, roster and verify rates against this machine's limits",
-       "usage: ledgerctl bench [--events N] [--roster-events N] [--fund-events N] [--window W] [--no-http]\n"
-       "                       [--pipeline N] [--connections N] [--balance-seconds S] [--dir DIR] [--json]\n"
+       "usage: ledgerctl bench [--events N] [--roster-events N] [--fund-events N] [--proof-entries N]\n"
+       "                       [--window W] [--no-http] [--pipeline N] [--connections N] [--balance-seconds S]\n"
+       "                       [--dir DIR] [--json]\n"
        "       ledgerctl bench --server URL --key ADMIN_KEY [--events N] [--pipeline N] [--connections N]\n"
        "                       [--balance-seconds S] [--balance-query QUERY] [--json]\n\n"
        "Measures, in one run: Ed25519 verifications per second on all cores and synced RocksDB\n"
@@ -594,9 +595,11 @@ const std::vector<Command>& Commands() {
        "each, default 1; --no-http skips them), full verification, roster appends, memory and disk\n"
        "use, and the fund flows: a projection rebuild beside a raw scan, balance queries, and signed\n"
        "GET /v1/balances over HTTP for S seconds (default 5; 0 skips) on N connections (default\n"
-       "64), with and without request signature verification. Prints each figure with its ratio to\n"
-       "the limit; --json prints one JSON object. Defaults: --events 200000, --roster-events 200000,\n"
-       "--fund-events 1000000 (a few minutes on 2 cores). DIR defaults to a fresh temporary\n"
+       "64), with and without request signature verification, and the transparency reads: inclusion\n"
+       "and consistency proofs and full tiles served from a log of --proof-entries entries. Prints\n"
+       "each figure with its ratio to the limit; --json prints one JSON object. Defaults: --events\n"
+       "200000, --roster-events 200000, --fund-events 1000000, --proof-entries 1000000 (0 skips\n"
+       "a phase; a few minutes on 2 cores). DIR defaults to a fresh temporary\n"
        "folder, removed afterwards.\n\n"
        "With --server, drives a running ledgerd instead: registers 64 finance officers of its own\n"
        "with the admin key, sends N signed appends (signed before the timed phase) over 64\n"

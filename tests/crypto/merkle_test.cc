@@ -382,6 +382,49 @@ TEST_F(MerkleTest, CorruptedPublishedConsistencyProofsFail) {
   }
 }
 
+// --- The worked example of C2SP merkle-tree.md ------------------------------------------------
+//
+// C2SP merkle-tree.md ("Example") names the nodes of a 7-entry tree a..g (leaves), h..l and the
+// root, and lists proofs by those names; it gives no hash values. Here the entries are the first
+// seven of the RFC 6962 test set and every named node is hashed exactly as the example defines it.
+
+class C2spMerkleTreeExample : public MerkleTest {
+ protected:
+  void SetUp() override {
+    MerkleTest::SetUp();
+    const std::vector<Hash>& leaves = TestSet().leaves();
+    a = leaves[0], b = leaves[1], c = leaves[2], d = leaves[3], e = leaves[4], f = leaves[5], g = leaves[6];
+    h = NodeHash(a, b), i = NodeHash(c, d), j = NodeHash(e, f);
+    k = NodeHash(h, i), l = NodeHash(j, g);
+    root = NodeHash(k, l);
+  }
+  Hash a, b, c, d, e, f, g, h, i, j, k, l, root;
+};
+
+TEST_F(C2spMerkleTreeExample, RootIsTheNamedRoot) {
+  EXPECT_EQ(Root(TestSet(), 7), root);
+  EXPECT_EQ(root, PublishedRoots()[6]);  // The same tree as the RFC 6962 set's size 7.
+}
+
+TEST_F(C2spMerkleTreeExample, InclusionProofsAreTheNamedNodes) {
+  EXPECT_EQ(*InclusionProofFromNodes(0, 7, TestSet().Source(7)), (Proof{b, i, l}));
+  EXPECT_EQ(*InclusionProofFromNodes(3, 7, TestSet().Source(7)), (Proof{c, h, l}));
+  EXPECT_EQ(*InclusionProofFromNodes(4, 7, TestSet().Source(7)), (Proof{f, g, k}));
+  EXPECT_EQ(*InclusionProofFromNodes(6, 7, TestSet().Source(7)), (Proof{j, k}));
+}
+
+TEST_F(C2spMerkleTreeExample, ConsistencyProofsAreTheNamedNodes) {
+  EXPECT_EQ(*ConsistencyProofFromNodes(3, 7, TestSet().Source(7)), (Proof{c, d, h, l}));
+  EXPECT_EQ(*ConsistencyProofFromNodes(4, 7, TestSet().Source(7)), (Proof{l}));
+  EXPECT_EQ(*ConsistencyProofFromNodes(6, 7, TestSet().Source(7)), (Proof{j, g, k}));
+}
+
+TEST_F(C2spMerkleTreeExample, NamedProofsVerify) {
+  EXPECT_TRUE(VerifyInclusion(4, 7, e, Proof{f, g, k}, root));
+  EXPECT_TRUE(VerifyConsistency(3, 7, Root(TestSet(), 3), root, Proof{c, d, h, l}));
+  EXPECT_TRUE(VerifyConsistency(4, 7, k, root, Proof{l}));
+}
+
 // --- Published proof shapes (proof_test.go) ----------------------------------------------------
 
 // One proof element: a stored node, or (several ids) an ephemeral node hashed from them the way

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "ledger/constants.h"
 #include "ledger/ledger.pb.h"
 
 namespace ledger {
@@ -42,6 +43,23 @@ TEST(EntryCodecTest, MatchesProtobufForLargeIndex) {
 TEST(EntryCodecTest, MatchesProtobufForNegativeTime) {
   crypto::Hash previous = crypto::Sha256("previous");
   EXPECT_EQ(EncodeLogEntry(7, previous, -1, Envelope()), ProtobufBytes(7, previous, -1, Envelope()));
+}
+
+// The largest entry the ledger can store: an event of event_bytes_max in a roster with the
+// largest header, leaf index and audit path, at the largest index and a negative time (10-byte
+// varints). It must fit a tlog-tiles entry bundle's 2-byte length, as constants.h asserts.
+TEST(EntryCodecTest, LargestStoredEntryFitsAnEntryBundle) {
+  v1::SignedEvent envelope;
+  envelope.set_event(std::string(constants::event_bytes_max, 'e'));
+  envelope.set_public_key(std::string(32, 'k'));
+  v1::RosterProof* proof = envelope.mutable_roster();
+  proof->set_header(std::string(constants::roster_header_bytes_max, 'h'));
+  proof->set_signature(std::string(64, 's'));
+  proof->set_leaf_index(constants::roster_events_max - 1);
+  for (std::size_t i = 0; i < constants::roster_audit_path_max; ++i) proof->add_audit_path(std::string(32, 'p'));
+  const std::string entry = EncodeLogEntry(UINT64_MAX, crypto::Hash{}, -1, envelope.SerializeAsString());
+  EXPECT_EQ(entry.size(), constants::event_bytes_max + constants::entry_overhead_bytes_max);
+  EXPECT_LE(entry.size(), constants::entry_bytes_max);
 }
 
 }  // namespace
