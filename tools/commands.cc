@@ -528,7 +528,9 @@ int VerifyBundle(const Args& args) {
 int Verify(const std::vector<std::string>& argv) {
   auto args = ParseFlags(argv, {"data", "bundle", "log-key", "since", "threads"}, {});
   if (!args) return kExitUsage;
-  if (args->Has("data") == args->Has("bundle")) return Usage("verify takes one of --data DIR and --bundle BUNDLE");
+  if (args->Has("data") && args->Has("bundle")) return Usage("verify takes --data DIR or --bundle BUNDLE, not both");
+  // The message every command gives for a missing required flag; --data is verify's first form.
+  if (!args->Has("data") && !args->Has("bundle")) return Usage("--data is required");
   if (args->Has("bundle")) return VerifyBundle(*args);
   if (args->Has("since")) return Usage("--since applies to --bundle");
   std::string data = *args->Get("data");
