@@ -37,7 +37,22 @@ Status WriteWholeFile(const std::filesystem::path& path, std::string_view bytes)
   return Status::Ok();
 }
 
-std::optional<std::string> ReadWholeFile(const std::string& path) {
+// The largest entry bundle: 256 entries of the largest size a 2-byte length allows.
+constexpr std::uint64_t entry_bundle_bytes_max = bundle_tile_entries * (2 + bundle_entry_bytes_max);
+// A checkpoint note is a few lines; a bundle's is refused beyond this, before it is read.
+constexpr std::uint64_t checkpoint_note_bytes_max = 64 * 1024;
+
+// The whole file, read only when it is at most `limit` bytes (else *too_large); nullopt if it
+// cannot be read or is too large.
+std::optional<std::string> ReadWholeFile(const std::string& path, std::uint64_t limit, bool* too_large) {
+  *too_large = false;
+  std::error_code error;
+  const std::uintmax_t size = std::filesystem::file_size(path, error);
+  if (error) return std::nullopt;
+  if (size > limit) {
+    *too_large = true;
+    return std::nullopt;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -139,7 +154,12 @@ Status WriteBundle(const std::string& out_dir, const std::string& checkpoint_not
 }
 
 ledger::Result<std::unique_ptr<BundleReader>> BundleReader::Open(const std::string& dir) {
-  auto note = ReadWholeFile(dir + "/checkpoint");
+  bool too_large = false;
+  auto note = ReadWholeFile(dir + "/checkpoint", checkpoint_note_bytes_max, &too_large);
+  if (too_large) {
+    return Status(Code::kTooLarge, dir + "/checkpoint is larger than " + std::to_string(checkpoint_note_bytes_max) +
+                                       " bytes: not a checkpoint");
+  }
   if (!note) return Status(Code::kNotFound, "cannot read " + dir + "/checkpoint");
   std::unique_ptr<BundleReader> reader(new BundleReader());
   reader->dir_ = dir;
@@ -155,7 +175,12 @@ Status BundleReader::Scan(std::uint64_t from,
     const std::uint64_t first = tile * bundle_tile_entries;
     const std::uint64_t width = std::min(bundle_tile_entries, size_ - first);
     const std::string path = EntryBundlePath(tile, width);
-    auto bundle = ReadWholeFile(dir_ + "/" + path);
+    bool too_large = false;
+    auto bundle = ReadWholeFile(dir_ + "/" + path, entry_bundle_bytes_max, &too_large);
+    if (too_large) {
+      return Status(Code::kCorruption, "entry bundle " + path + " is larger than 256 entries of at most " +
+                                           std::to_string(bundle_entry_bytes_max) + " bytes can be");
+    }
     if (!bundle) return Status(Code::kCorruption, "entry bundle " + path + " (" + Range(first, width) + ") is missing");
     std::string_view rest(*bundle);
     for (std::uint64_t index = first; index < first + width; ++index) {

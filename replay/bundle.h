@@ -59,15 +59,17 @@ ledger::Status WriteBundle(const std::string& out_dir, const std::string& checkp
 // synchronised: one thread at a time.
 class BundleReader final : public EntrySource {
  public:
-  // Errors: kNotFound if BUNDLE/checkpoint cannot be read. A checkpoint that does not parse is
+  // Errors: kNotFound if BUNDLE/checkpoint cannot be read, kTooLarge if it is over 64 KiB (no
+  // checkpoint is; the file is not read). A checkpoint that does not parse is
   // left to the verifier to report (the reader then holds no entries).
   static ledger::Result<std::unique_ptr<BundleReader>> Open(const std::string& dir);
 
   const std::string& checkpoint() const override { return checkpoint_; }
   std::optional<std::string> origin() const override { return std::nullopt; }
   // Visits the entries of the entry bundles the checkpoint's size calls for. kCorruption, after
-  // visiting the entries before it, for a missing entry bundle, one cut short, or one with bytes
-  // after its last entry.
+  // visiting the entries before it, for a missing entry bundle, one cut short, one with bytes
+  // after its last entry, or one larger than 256 entries of bundle_entry_bytes_max could be (not
+  // read: memory stays bounded by one entry bundle, about 16 MiB).
   ledger::Status Scan(std::uint64_t from,
                       const std::function<bool(std::uint64_t index, std::string_view bytes)>& visit) const override;
 

@@ -49,13 +49,14 @@ void DecodeAndCheck(Decoded* d, const std::string& origin, ledger::RosterSignatu
 class Walker {
  public:
   Walker(const VerifyOptions& options, const EntrySource* reader, std::string origin,
-         std::uint64_t checkpoint_size, ledger::Replayer* replayer, VerifyReport* report)
+         std::uint64_t checkpoint_size, std::optional<std::uint64_t> prefix_size, ledger::Replayer* replayer,
+         VerifyReport* report)
       : reader_(reader),
         origin_(std::move(origin)),
         checkpoint_size_(checkpoint_size),
         report_(report),
         replayer_(replayer),
-        prefix_size_(options.prefix_size) {
+        prefix_size_(prefix_size) {
     if (prefix_size_ == 0u) report_->prefix_root = crypto::EmptyTreeHash();
     threads_ = options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   }
@@ -185,10 +186,10 @@ ledger::Result<VerifyReport> VerifyLog(const VerifyOptions& options) {
   return VerifyEntries(StoreSource(reader->get()), options);
 }
 
-ledger::Result<VerifyReport> VerifyEntries(const EntrySource& source, const VerifyOptions& options) {
-  const EntrySource* reader = &source;
+ledger::Result<VerifyReport> VerifyEntries(const EntrySource& source, const VerifyOptions& options,
+                                           std::optional<std::uint64_t> prefix_size) {
   VerifyReport report;
-  auto text = crypto::OpenNote(reader->checkpoint(), options.log_key);
+  auto text = crypto::OpenNote(source.checkpoint(), options.log_key);
   if (!text.ok()) {
     report.problem = Status(text.status().code(), "stored checkpoint: " + text.status().message());
     return report;
@@ -198,7 +199,7 @@ ledger::Result<VerifyReport> VerifyEntries(const EntrySource& source, const Veri
     report.problem = Status(Code::kCorruption, "stored checkpoint: " + checkpoint.status().message());
     return report;
   }
-  const std::optional<std::string> stored_origin = reader->origin();
+  const std::optional<std::string> stored_origin = source.origin();
   if ((stored_origin && checkpoint->origin != *stored_origin) || checkpoint->origin != options.log_key.name) {
     report.problem = Status(Code::kWrongOrigin, "checkpoint origin '" + checkpoint->origin +
                                                     "' differs from the ledger's or the log key's");
@@ -206,14 +207,14 @@ ledger::Result<VerifyReport> VerifyEntries(const EntrySource& source, const Veri
   }
   report.checkpoint_size = checkpoint->size;
   report.origin = checkpoint->origin;
-  if (options.prefix_size && *options.prefix_size > checkpoint->size) {
-    return Status(Code::kInvalidArgument, "prefix size " + std::to_string(*options.prefix_size) +
+  if (prefix_size && *prefix_size > checkpoint->size) {
+    return Status(Code::kInvalidArgument, "prefix size " + std::to_string(*prefix_size) +
                                               " exceeds the checkpoint's size " + std::to_string(checkpoint->size));
   }
 
   auto replayer = ledger::Replayer::Scratch(options.log_key);
   if (!replayer.ok()) return replayer.status();
-  Walker walker(options, reader, checkpoint->origin, checkpoint->size, replayer->get(), &report);
+  Walker walker(options, &source, checkpoint->origin, checkpoint->size, prefix_size, replayer->get(), &report);
   // Reads the next window of stored entries, by key, after the previous window.
   std::uint64_t from = 0;
   bool exhausted = false;
@@ -221,7 +222,7 @@ ledger::Result<VerifyReport> VerifyEntries(const EntrySource& source, const Veri
   auto read_window = [&](std::vector<Decoded>* window) {
     window->clear();
     if (exhausted) return Status::Ok();
-    Status s = reader->Scan(from, [&](std::uint64_t key_index, std::string_view bytes) {
+    Status s = source.Scan(from, [&](std::uint64_t key_index, std::string_view bytes) {
       Decoded& d = window->emplace_back();
       d.key_index = key_index;
       d.bytes.assign(bytes);

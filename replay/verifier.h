@@ -72,9 +72,6 @@ struct VerifyOptions {
   std::size_t threads = 0;  // 0 = one per core.
   // Called after each window of entries with (entries verified, entries in the checkpoint).
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;
-  // When set, the report also gives the RFC 6962 root of the first `prefix_size` entries (a
-  // checkpoint kept from an earlier visit is checked against it). At most the checkpoint's size.
-  std::optional<std::uint64_t> prefix_size;
 };
 
 struct VerifyReport {
@@ -82,7 +79,7 @@ struct VerifyReport {
   std::uint64_t checkpoint_size = 0;
   crypto::Hash root{};                 // Recomputed root over the verified entries.
   std::string origin;                  // The signed checkpoint's origin.
-  // The root of the first options.prefix_size entries, once they all verified.
+  // The root of the first `prefix_size` entries (VerifyEntries), once they all verified.
   std::optional<crypto::Hash> prefix_root;
   // Digest of the projections replayed from the verified log (ledger/replayer.h); set when
   // verification passed. `ledgerctl rebuild` prints the same digest for the same log.
@@ -97,7 +94,11 @@ struct VerifyReport {
 // cannot be read at all.
 ledger::Result<VerifyReport> VerifyLog(const VerifyOptions& options);
 
-// Verifies the log `source` gives (options.data_dir is ignored); errors as VerifyLog.
-ledger::Result<VerifyReport> VerifyEntries(const EntrySource& source, const VerifyOptions& options);
+// Verifies the log `source` gives (options.data_dir is ignored); errors as VerifyLog. With
+// `prefix_size`, the report also gives the RFC 6962 root of the first `prefix_size` entries (a
+// checkpoint kept from an earlier visit is checked against it); kInvalidArgument if it exceeds
+// the checkpoint's size.
+ledger::Result<VerifyReport> VerifyEntries(const EntrySource& source, const VerifyOptions& options,
+                                           std::optional<std::uint64_t> prefix_size = std::nullopt);
 
 }  // namespace replay

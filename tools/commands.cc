@@ -442,7 +442,8 @@ int Tail(const std::vector<std::string>& argv) {
 // Runs the verifier over `source` with a progress line; prints `FAILED at index I` for a log
 // that fails. Returns the report of a log that passed, or the exit code otherwise.
 std::variant<replay::VerifyReport, int> RunVerifier(const replay::EntrySource& source, replay::VerifyOptions options,
-                                                    const Args& args) {
+                                                    const Args& args,
+                                                    std::optional<std::uint64_t> prefix_size = std::nullopt) {
   std::optional<std::uint64_t> threads = ParseUint(args.GetOr("threads", "0"));
   if (!threads || *threads > 1024) return Usage("--threads must be an integer from 0 (one per core) to 1024");
   options.threads = *threads;
@@ -451,7 +452,7 @@ std::variant<replay::VerifyReport, int> RunVerifier(const replay::EntrySource& s
     if (!progress) progress.emplace("verify", total);
     progress->Update(done);
   };
-  auto report = replay::VerifyEntries(source, options);
+  auto report = replay::VerifyEntries(source, options, prefix_size);
   if (progress) progress->Finish();
   if (!report.ok()) return Fail(report.status());
   if (!report->ok()) {
@@ -503,8 +504,9 @@ int VerifyBundle(const Args& args) {
   options.log_key = *log_key;
   // The bundle's checkpoint is verified by the walk; its size here only bounds the prefix asked for.
   auto bundle_checkpoint = replay::UnverifiedCheckpoint((*reader)->checkpoint());
-  if (kept && bundle_checkpoint.ok() && kept->size <= bundle_checkpoint->size) options.prefix_size = kept->size;
-  auto verified = RunVerifier(**reader, options, args);
+  std::optional<std::uint64_t> prefix_size;
+  if (kept && bundle_checkpoint.ok() && kept->size <= bundle_checkpoint->size) prefix_size = kept->size;
+  auto verified = RunVerifier(**reader, options, args, prefix_size);
   if (const int* code = std::get_if<int>(&verified)) return *code;
   const replay::VerifyReport& report = std::get<replay::VerifyReport>(verified);
   if (!kept) return kExitOk;

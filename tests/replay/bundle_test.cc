@@ -70,5 +70,26 @@ TEST(WriteBundleTest, AnEntryOfExactlyTheLimitIsWrittenAndReadBack) {
   EXPECT_EQ(seen, (std::vector<std::pair<std::uint64_t, std::string>>{{0, "small"}, {1, big}}));
 }
 
+TEST(BundleReaderTest, AnEntryBundleLargerThanAnyCanBeIsCorruptionAndNotRead) {
+  ASSERT_TRUE(crypto::Initialize());
+  TempDir dir;
+  const std::string out = dir.path() + "/bundle";
+  Status status = WriteBundle(out, CheckpointNote(1), "key\n",
+                              [](std::uint64_t, std::uint64_t, std::vector<std::string>* entries) {
+                                *entries = {"entry"};
+                                return ledger::Status::Ok();
+                              });
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  // One byte more than 256 entries of 65,535 bytes, each with its 2-byte length.
+  std::filesystem::resize_file(out + "/tile/entries/000.p/1", 256 * (2 + 65'535) + 1);
+  auto reader = BundleReader::Open(out);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  bool visited = false;
+  Status scan = (*reader)->Scan(0, [&](std::uint64_t, std::string_view) { return visited = true; });
+  EXPECT_EQ(scan.code(), Code::kCorruption);
+  EXPECT_EQ(scan.message(), "entry bundle tile/entries/000.p/1 is larger than 256 entries of at most 65535 bytes can be");
+  EXPECT_FALSE(visited);
+}
+
 }  // namespace
 }  // namespace replay
