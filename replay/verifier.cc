@@ -48,13 +48,16 @@ void DecodeAndCheck(Decoded* d, const std::string& origin, ledger::RosterSignatu
 
 class Walker {
  public:
-  Walker(const VerifyOptions& options, const ledger::LogReader* reader, std::string origin,
-         std::uint64_t checkpoint_size, ledger::Replayer* replayer, VerifyReport* report)
+  Walker(const VerifyOptions& options, const EntrySource* reader, std::string origin,
+         std::uint64_t checkpoint_size, std::optional<std::uint64_t> prefix_size, ledger::Replayer* replayer,
+         VerifyReport* report)
       : reader_(reader),
         origin_(std::move(origin)),
         checkpoint_size_(checkpoint_size),
         report_(report),
-        replayer_(replayer) {
+        replayer_(replayer),
+        prefix_size_(prefix_size) {
+    if (prefix_size_ == 0u) report_->prefix_root = crypto::EmptyTreeHash();
     threads_ = options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   }
 
@@ -127,6 +130,7 @@ class Walker {
     tree_.Append(d.entry_hash, [](const crypto::CompactTree::Node&) {});
     previous_hash_ = d.entry_hash;
     ++next_;
+    if (prefix_size_ == next_) report_->prefix_root = tree_.Root();
     return true;
   }
 
@@ -147,7 +151,7 @@ class Walker {
                                   (index == 0 ? std::string("-1 (zeros)") : std::to_string(index - 1))));
   }
 
-  const ledger::LogReader* reader_;
+  const EntrySource* reader_;
   std::string previous_link_;  // previous_hash of the entry being checked.
   const std::string origin_;
   const std::uint64_t checkpoint_size_;
@@ -158,15 +162,34 @@ class Walker {
   crypto::CompactTree tree_;
   crypto::Hash previous_hash_{};
   std::uint64_t next_ = 0;
+  const std::optional<std::uint64_t> prefix_size_;
 };
 
 }  // namespace
 
+StoreSource::StoreSource(const ledger::LogReader* reader) : reader_(reader), origin_(reader->origin()) {}
+
+const std::string& StoreSource::checkpoint() const { return reader_->checkpoint(); }
+
+ledger::Status StoreSource::Scan(std::uint64_t from,
+                                 const std::function<bool(std::uint64_t, std::string_view)>& visit) const {
+  return reader_->Scan(from, visit);
+}
+
+std::optional<std::string> StoreSource::RecordedLeafHash(std::uint64_t index) const {
+  return reader_->RecordedLeafHash(index);
+}
+
 ledger::Result<VerifyReport> VerifyLog(const VerifyOptions& options) {
   auto reader = ledger::LogReader::Open(options.data_dir);
   if (!reader.ok()) return reader.status();
+  return VerifyEntries(StoreSource(reader->get()), options);
+}
+
+ledger::Result<VerifyReport> VerifyEntries(const EntrySource& source, const VerifyOptions& options,
+                                           std::optional<std::uint64_t> prefix_size) {
   VerifyReport report;
-  auto text = crypto::OpenNote((*reader)->checkpoint(), options.log_key);
+  auto text = crypto::OpenNote(source.checkpoint(), options.log_key);
   if (!text.ok()) {
     report.problem = Status(text.status().code(), "stored checkpoint: " + text.status().message());
     return report;
@@ -176,23 +199,30 @@ ledger::Result<VerifyReport> VerifyLog(const VerifyOptions& options) {
     report.problem = Status(Code::kCorruption, "stored checkpoint: " + checkpoint.status().message());
     return report;
   }
-  if (checkpoint->origin != (*reader)->origin() || checkpoint->origin != options.log_key.name) {
+  const std::optional<std::string> stored_origin = source.origin();
+  if ((stored_origin && checkpoint->origin != *stored_origin) || checkpoint->origin != options.log_key.name) {
     report.problem = Status(Code::kWrongOrigin, "checkpoint origin '" + checkpoint->origin +
                                                     "' differs from the ledger's or the log key's");
     return report;
   }
   report.checkpoint_size = checkpoint->size;
+  report.origin = checkpoint->origin;
+  if (prefix_size && *prefix_size > checkpoint->size) {
+    return Status(Code::kInvalidArgument, "prefix size " + std::to_string(*prefix_size) +
+                                              " exceeds the checkpoint's size " + std::to_string(checkpoint->size));
+  }
 
   auto replayer = ledger::Replayer::Scratch(options.log_key);
   if (!replayer.ok()) return replayer.status();
-  Walker walker(options, reader->get(), checkpoint->origin, checkpoint->size, replayer->get(), &report);
+  Walker walker(options, &source, checkpoint->origin, checkpoint->size, prefix_size, replayer->get(), &report);
   // Reads the next window of stored entries, by key, after the previous window.
   std::uint64_t from = 0;
   bool exhausted = false;
+  Status damage;  // The source's own data is damaged after the entries read so far.
   auto read_window = [&](std::vector<Decoded>* window) {
     window->clear();
     if (exhausted) return Status::Ok();
-    Status s = (*reader)->Scan(from, [&](std::uint64_t key_index, std::string_view bytes) {
+    Status s = source.Scan(from, [&](std::uint64_t key_index, std::string_view bytes) {
       Decoded& d = window->emplace_back();
       d.key_index = key_index;
       d.bytes.assign(bytes);
@@ -200,6 +230,11 @@ ledger::Result<VerifyReport> VerifyLog(const VerifyOptions& options) {
     });
     exhausted = window->size() < ledger::constants::verify_window_entries;
     if (!window->empty()) from = window->back().key_index + 1;
+    if (s.code() == Code::kCorruption) {
+      damage = std::move(s);
+      exhausted = true;
+      return Status::Ok();
+    }
     return s;
   };
   // Two windows in flight: workers check signatures of one while this thread reads the next and
@@ -229,6 +264,10 @@ ledger::Result<VerifyReport> VerifyLog(const VerifyOptions& options) {
   report.entries_verified = walker.next();
   report.root = walker.tree().Root();
   if (!report.ok()) return report;
+  if (!damage.ok()) {
+    walker.Fail(walker.next(), damage);
+    return report;
+  }
   if (walker.next() != checkpoint->size) {
     walker.Fail(walker.next(), Status(Code::kCorruption,
                                       "log ends at entry " + std::to_string(walker.next()) +

@@ -20,6 +20,7 @@ enum ExitCode : int {
   kExitFailed = 1,    // Verification found a problem, or the ledger rejected an append.
   kExitUsage = 2,     // Bad command line.
   kExitIoError = 3,   // A file or the store could not be opened, read or written.
+  kExitForked = 4,    // verify --since: the log does not extend the checkpoint kept (forked or rewritten).
 };
 
 // Maps a Status to an exit code.

@@ -1,16 +1,23 @@
 #include "tools/commands.h"
 
+#include <google/protobuf/util/json_util.h>
+
+#include <cassert>
 #include <functional>
 #include <iostream>
 #include <set>
 #include <sstream>
+#include <thread>
+#include <variant>
 
 #include "crypto/note.h"
 #include "ledger/constants.h"
 #include "ledger/event_signer.h"
+#include "ledger/api.pb.h"
 #include "ledger/event_store.h"
 #include "ledger/log_reader.h"
 #include "ledger/replayer.h"
+#include "replay/bundle.h"
 #include "replay/verifier.h"
 #include "tools/api_client.h"
 #include "tools/cli.h"
@@ -432,16 +439,12 @@ int Tail(const std::vector<std::string>& argv) {
 
 // --- verify ---------------------------------------------------------------------------------
 
-int Verify(const std::vector<std::string>& argv) {
-  auto args = ParseFlags(argv, {"data", "log-key", "threads"}, {"data"});
-  if (!args) return kExitUsage;
-  std::string data = *args->Get("data");
-  auto log_key = crypto::ReadVerifierKeyFile(args->GetOr("log-key", ledger::LogPublicKeyPath(data)));
-  if (!log_key.ok()) return Fail(log_key.status());
-  replay::VerifyOptions options;
-  options.data_dir = data;
-  options.log_key = *log_key;
-  std::optional<std::uint64_t> threads = ParseUint(args->GetOr("threads", "0"));
+// Runs the verifier over `source` with a progress line; prints `FAILED at index I` for a log
+// that fails. Returns the report of a log that passed, or the exit code otherwise.
+std::variant<replay::VerifyReport, int> RunVerifier(const replay::EntrySource& source, replay::VerifyOptions options,
+                                                    const Args& args,
+                                                    std::optional<std::uint64_t> prefix_size = std::nullopt) {
+  std::optional<std::uint64_t> threads = ParseUint(args.GetOr("threads", "0"));
   if (!threads || *threads > 1024) return Usage("--threads must be an integer from 0 (one per core) to 1024");
   options.threads = *threads;
   std::optional<Progress> progress;
@@ -449,7 +452,7 @@ int Verify(const std::vector<std::string>& argv) {
     if (!progress) progress.emplace("verify", total);
     progress->Update(done);
   };
-  auto report = replay::VerifyLog(options);
+  auto report = replay::VerifyEntries(source, options, prefix_size);
   if (progress) progress->Finish();
   if (!report.ok()) return Fail(report.status());
   if (!report->ok()) {
@@ -462,15 +465,233 @@ int Verify(const std::vector<std::string>& argv) {
   std::cout << "ok: " << report->entries_verified << " entries verified\n"
             << "root: " << crypto::Base64Encode(crypto::AsBytes(report->root)) << "\n"
             << "projection digest: " << crypto::HexEncode(crypto::AsBytes(report->projection_digest)) << "\n";
+  return std::move(*report);
+}
+
+std::string Base64(const crypto::Hash& hash) { return crypto::Base64Encode(crypto::AsBytes(hash)); }
+
+// The checkpoint an auditor kept from an earlier visit (--since FILE): signed by the log key,
+// for the log key's origin. Errors name the file.
+ledger::Result<crypto::Checkpoint> KeptCheckpoint(const std::string& path, const crypto::VerifierKey& log_key) {
+  auto note = ReadInput(path, ledger::constants::origin_bytes_max + 4096);
+  if (!note.ok()) return note.status();
+  auto text = crypto::OpenNote(*note, log_key);
+  if (!text.ok()) return ledger::Status(text.status().code(), "--since " + path + ": " + text.status().message());
+  auto checkpoint = crypto::ParseCheckpoint(*text);
+  if (!checkpoint.ok()) return ledger::Status(checkpoint.status().code(), "--since " + path + ": " + checkpoint.status().message());
+  if (checkpoint->origin != log_key.name) {
+    return ledger::Status(ledger::Code::kWrongOrigin, "--since " + path + ": checkpoint of '" + checkpoint->origin +
+                                                          "', not of '" + log_key.name + "'");
+  }
+  return std::move(*checkpoint);
+}
+
+// verify --bundle: the whole log of an audit bundle against the auditor's copy of the log key,
+// and with --since, that it extends the checkpoint the auditor kept.
+int VerifyBundle(const Args& args) {
+  if (!args.Has("log-key")) return Usage("verify --bundle needs --log-key FILE, your own copy of the log's verifier key");
+  auto log_key = crypto::ReadVerifierKeyFile(*args.Get("log-key"));
+  if (!log_key.ok()) return Fail(log_key.status());
+  std::optional<crypto::Checkpoint> kept;
+  if (args.Has("since")) {
+    auto checkpoint = KeptCheckpoint(*args.Get("since"), *log_key);
+    if (!checkpoint.ok()) return Fail(checkpoint.status());
+    kept = std::move(*checkpoint);
+  }
+  auto reader = replay::BundleReader::Open(*args.Get("bundle"));
+  if (!reader.ok()) return Fail(reader.status());
+  replay::VerifyOptions options;
+  options.log_key = *log_key;
+  // The bundle's checkpoint is verified by the walk; its size here only bounds the prefix asked for.
+  auto bundle_checkpoint = replay::UnverifiedCheckpoint((*reader)->checkpoint());
+  std::optional<std::uint64_t> prefix_size;
+  if (kept && bundle_checkpoint.ok() && kept->size <= bundle_checkpoint->size) prefix_size = kept->size;
+  auto verified = RunVerifier(**reader, options, args, prefix_size);
+  if (const int* code = std::get_if<int>(&verified)) return *code;
+  const replay::VerifyReport& report = std::get<replay::VerifyReport>(verified);
+  if (!kept) return kExitOk;
+  if (kept->size > report.checkpoint_size) {
+    std::cout << "FAILED: the bundle (size " << report.checkpoint_size << ") is older than the checkpoint kept (size "
+              << kept->size << ", root " << Base64(kept->root) << "): export a newer bundle\n";
+    return kExitFailed;
+  }
+  assert(report.prefix_root.has_value());  // Asked for a prefix no larger than the verified log.
+  if (!crypto::ConstantTimeEqual(*report.prefix_root, kept->root)) {
+    std::cout << "FORKED or REWRITTEN since the checkpoint kept: it has size " << kept->size << " and root "
+              << Base64(kept->root) << ", but the first " << kept->size << " entries of the bundle's log (size "
+              << report.checkpoint_size << ", root " << Base64(report.root) << ") have root "
+              << Base64(*report.prefix_root) << "\n";
+    return kExitForked;
+  }
+  std::cout << "consistent with the checkpoint kept: size " << kept->size << ", root " << Base64(kept->root) << "\n";
+  return kExitOk;
+}
+
+int Verify(const std::vector<std::string>& argv) {
+  auto args = ParseFlags(argv, {"data", "bundle", "log-key", "since", "threads"}, {});
+  if (!args) return kExitUsage;
+  if (args->Has("data") && args->Has("bundle")) return Usage("verify takes --data DIR or --bundle BUNDLE, not both");
+  // The message every command gives for a missing required flag; --data is verify's first form.
+  if (!args->Has("data") && !args->Has("bundle")) return Usage("--data is required");
+  if (args->Has("bundle")) return VerifyBundle(*args);
+  if (args->Has("since")) return Usage("--since applies to --bundle");
+  std::string data = *args->Get("data");
+  auto log_key = crypto::ReadVerifierKeyFile(args->GetOr("log-key", ledger::LogPublicKeyPath(data)));
+  if (!log_key.ok()) return Fail(log_key.status());
+  auto reader = ledger::LogReader::Open(data);
+  if (!reader.ok()) return Fail(reader.status());
+  replay::VerifyOptions options;
+  options.log_key = *log_key;
+  auto verified = RunVerifier(replay::StoreSource(reader->get()), options, *args);
+  reader->reset();
+  if (const int* code = std::get_if<int>(&verified)) return *code;
+  const replay::VerifyReport& report = std::get<replay::VerifyReport>(verified);
   // The stored projections (what queries read) must be exactly what the log replays to.
   auto stored = ledger::StoredProjectionDigest(data);
   if (!stored.ok()) return Fail(stored.status());
-  if (*stored != report->projection_digest) {
+  if (*stored != report.projection_digest) {
     std::cout << "FAILED: the stored projections differ from the log's replay (stored digest "
               << crypto::HexEncode(crypto::AsBytes(*stored)) << "); run ledgerctl rebuild\n";
     return kExitFailed;
   }
   return kExitOk;
+}
+
+// --- export ---------------------------------------------------------------------------------
+
+// The verifier key line as log.pub holds it, the same whether read from DIR/log.pub or from the
+// server's GET /v1/log-key, so both exports of one log are byte-identical.
+ledger::Result<std::string> LogKeyLine(std::string_view text) {
+  std::string line(text);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+  auto key = crypto::ParseVerifierKey(line);
+  if (!key.ok()) return key.status();
+  return crypto::FormatVerifierKey(key->name, key->key) + "\n";
+}
+
+int PrintExported(const std::string& out, const std::string& checkpoint_note) {
+  auto checkpoint = replay::UnverifiedCheckpoint(checkpoint_note);
+  if (!checkpoint.ok()) return Fail(checkpoint.status());
+  std::cout << "wrote " << out << ": " << checkpoint->size << " entries of '" << checkpoint->origin
+            << "', root " << Base64(checkpoint->root) << "\n";
+  return kExitOk;
+}
+
+// Fetches GET /v1/entries/<i> on `connections_max` connections at once, each with a client of
+// its own (ApiClient is one thread at a time; the key is shared read-only).
+class ServerEntryFetcher {
+ public:
+  ServerEntryFetcher(const ServerTarget& target, const crypto::SecretKey& key, const std::string& origin,
+                     std::size_t connections_max) {
+    for (std::size_t i = 0; i < connections_max; ++i) {
+      auto& client = clients_.emplace_back(std::make_unique<ApiClient>(target.url, key));
+      client->SetOrigin(origin);
+      client->SetTrustedCertificates(target.trusted_certificates);
+    }
+  }
+
+  ledger::Status Fetch(std::uint64_t first, std::uint64_t count, std::vector<std::string>* entries) {
+    entries->assign(count, std::string());
+    std::vector<ledger::Status> failures(clients_.size());
+    std::vector<std::thread> workers;
+    for (std::size_t t = 0; t < clients_.size(); ++t) {
+      workers.emplace_back([&, t] {
+        for (std::uint64_t i = t; i < count && failures[t].ok(); i += clients_.size()) {
+          auto leaf = FetchOne(*clients_[t], first + i);
+          if (!leaf.ok()) failures[t] = leaf.status();
+          else (*entries)[i] = std::move(*leaf);
+        }
+      });
+    }
+    for (auto& worker : workers) worker.join();
+    for (ledger::Status& failure : failures) {
+      if (!failure.ok()) return failure;
+    }
+    return ledger::Status::Ok();
+  }
+
+ private:
+  static ledger::Result<std::string> FetchOne(ApiClient& client, std::uint64_t index) {
+    auto body = client.Call("GET", "/v1/entries/" + std::to_string(index));
+    if (!body.ok()) return ledger::Status(body.status().code(), "entry " + std::to_string(index) + ": " + body.status().message());
+    ledger::api::v1::Entry entry;
+    google::protobuf::util::JsonParseOptions options;
+    options.ignore_unknown_fields = true;
+    std::optional<std::string> leaf;
+    if (google::protobuf::util::JsonStringToMessage(*body, &entry, options).ok()) leaf = crypto::Base64Decode(entry.leaf());
+    if (!leaf || entry.index() != index) {
+      return ledger::Status(ledger::Code::kIOError, "GET /v1/entries/" + std::to_string(index) +
+                                                        " did not answer that entry with its leaf in base64");
+    }
+    return std::move(*leaf);
+  }
+
+  std::vector<std::unique_ptr<ApiClient>> clients_;
+};
+
+int ExportViaServer(const std::vector<std::string>& argv) {
+  auto args = ParseFlags(argv, ServerFlags({"out", "connections"}), {"server", "key", "out"});
+  if (!args) return kExitUsage;
+  std::optional<std::uint64_t> connections = ParseUint(args->GetOr("connections", "4"));
+  if (!connections || *connections == 0 || *connections > ledger::constants::export_connections_max) {
+    return Usage("--connections must be an integer from 1 to " + std::to_string(ledger::constants::export_connections_max));
+  }
+  auto target = ServerTargetFrom(*args);
+  if (!target.ok()) return Fail(target.status());
+  auto connection = ConnectToServer(*args);
+  if (!connection.ok()) return Fail(connection.status());
+  ApiClient& client = *connection->client;
+  // The checkpoint first: the bundle holds exactly the entries it covers.
+  auto checkpoint = client.Call("GET", "/checkpoint");
+  if (!checkpoint.ok()) return Fail(checkpoint.status());
+  auto log_key = client.Call("GET", "/v1/log-key");
+  if (!log_key.ok()) return Fail(log_key.status());
+  auto log_key_line = LogKeyLine(*log_key);
+  if (!log_key_line.ok()) return Fail(ledger::Status(ledger::Code::kIOError, "GET /v1/log-key: " + log_key_line.status().message()));
+  auto origin = client.Origin();
+  if (!origin.ok()) return Fail(origin.status());
+  ServerEntryFetcher fetcher(*target, connection->key->key, *origin, *connections);
+  ledger::Status status = replay::WriteBundle(
+      *args->Get("out"), *checkpoint, *log_key_line,
+      [&](std::uint64_t first, std::uint64_t count, std::vector<std::string>* entries) {
+        return fetcher.Fetch(first, count, entries);
+      });
+  if (!status.ok()) return Fail(status);
+  return PrintExported(*args->Get("out"), *checkpoint);
+}
+
+int Export(const std::vector<std::string>& argv) {
+  std::optional<Where> where = WhereFrom(argv);
+  if (!where) return kExitUsage;
+  if (*where == Where::kServer) return ExportViaServer(argv);
+  auto args = ParseFlags(argv, {"data", "out"}, {"data", "out"});
+  if (!args) return kExitUsage;
+  const std::string data = *args->Get("data");
+  auto log_key = ReadInput(ledger::LogPublicKeyPath(data), ledger::constants::origin_bytes_max + 4096);
+  if (!log_key.ok()) return Fail(log_key.status());
+  auto log_key_line = LogKeyLine(*log_key);
+  if (!log_key_line.ok()) return Fail(log_key_line.status());
+  auto reader = ledger::LogReader::Open(data);
+  if (!reader.ok()) return Fail(reader.status());
+  const std::string checkpoint = (*reader)->checkpoint();
+  ledger::Status status = replay::WriteBundle(
+      *args->Get("out"), checkpoint, *log_key_line,
+      [&](std::uint64_t first, std::uint64_t count, std::vector<std::string>* entries) {
+        entries->clear();
+        for (std::uint64_t index = first; index < first + count; ++index) {
+          auto bytes = (*reader)->Read(index);
+          if (!bytes.ok()) {
+            return ledger::Status(bytes.status().code() == ledger::Code::kNotFound ? ledger::Code::kCorruption
+                                                                                    : bytes.status().code(),
+                                  "entry " + std::to_string(index) + ", covered by the stored checkpoint: " +
+                                      bytes.status().message());
+          }
+          entries->push_back(std::move(*bytes));
+        }
+        return ledger::Status::Ok();
+      });
+  if (!status.ok()) return Fail(status);
+  return PrintExported(*args->Get("out"), checkpoint);
 }
 
 // --- rebuild --------------------------------------------------------------------------------
@@ -563,12 +784,29 @@ const std::vector<Command>& Commands() {
       {"tail", "print the last entries as JSON lines",
        "usage: ledgerctl tail --data DIR [--count N]\n\nPrints the last N (default 10) entries, oldest first.\n",
        Tail},
-      {"verify", "verify the whole log from genesis",
-       "usage: ledgerctl verify --data DIR [--log-key FILE] [--threads N]\n\n"
+      {"verify", "verify the whole log from genesis, in a data directory or an audit bundle",
+       "usage: ledgerctl verify --data DIR [--log-key FILE] [--threads N]\n"
+       "       ledgerctl verify --bundle BUNDLE --log-key FILE [--since OLD_CHECKPOINT] [--threads N]\n\n"
        "Checks every chain link, signature, signer's right to sign at its index, the entry\n"
        "indexes, and the Merkle root and size against the checkpoint signed by the log key\n"
-       "(FILE, default DIR/log.pub: keep your own copy). Exits 1 naming the first bad index.\n",
+       "(FILE, default DIR/log.pub: keep your own copy). Exits 1 naming the first bad index.\n\n"
+       "With --bundle, verifies an audit bundle (ledgerctl export) with no server and no store,\n"
+       "against your own copy of the log key. --since OLD_CHECKPOINT, a signed checkpoint you kept\n"
+       "from an earlier visit, also checks that the bundle's log extends it: the root of its first\n"
+       "OLD_SIZE entries must be the old root. If not, prints `FORKED or REWRITTEN` with both sizes\n"
+       "and roots and exits 4.\n",
        Verify},
+      {"export", "write an offline audit bundle (a static tlog-tiles snapshot) of the log",
+       "usage: ledgerctl export --data DIR --out BUNDLE\n"
+       "       ledgerctl export --server URL --key KEY [--origin ORIGIN] [--ca FILE] [--connections N]\n"
+       "                        --out BUNDLE\n\n"
+       "Writes the directory BUNDLE (refused if it exists): the signed checkpoint, every entry it\n"
+       "covers in C2SP tlog-tiles entry bundles (tile/entries/...), the log's verifier key (log.pub,\n"
+       "informational) and a README. `ledgerctl verify --bundle BUNDLE --log-key FILE` verifies it\n"
+       "offline. With --server, KEY must be an auditor's or admin's: the entries come from GET\n"
+       "/v1/entries/<i>, on N connections at once (default 4). A failed export leaves nothing behind.\n"
+       "docs/formats.md describes the bundle.\n",
+       Export},
       {"demo", "build a demo ledger with keys in DIR/keys",
        "usage: ledgerctl demo --data DIR\n\nCreates a fresh demo ledger for Bayannur: a year (2025) of funds, budget plans,\n"
        "arrivals, about 100,000 disbursements by roster, reversals and a program transfer, with the\n"

@@ -19,7 +19,8 @@ void PrintUsage(std::ostream& out) {
         << command.summary << "\n";
   }
   out << "\n`ledgerctl COMMAND --help` explains a command. Exit codes: 0 ok, 1 verification failed\n"
-         "or append rejected, 2 usage error, 3 file or store error.\n";
+         "or append rejected, 2 usage error, 3 file or store error, 4 the log was forked or rewritten\n"
+         "since a checkpoint kept (verify --bundle --since).\n";
 }
 
 }  // namespace

@@ -6,7 +6,10 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,6 +17,7 @@
 #include "api/server.h"
 #include "crypto/hash.h"
 #include "crypto/note.h"
+#include "ledger/event_store.h"
 #include "ledger/ledger.pb.h"
 #include "tests/fund_events.h"
 #include "tests/test_ledger.h"
@@ -331,6 +335,44 @@ TEST_F(LedgerctlRosterCsvTest, CsvOnlyFlagsWithJsonLinesAreAUsageError) {
                       WriteFile("roster.jsonl", DocumentJson("doc-1") + "\n")});
   EXPECT_EQ(run.exit_code, kExitUsage);
   EXPECT_EQ(run.err, "error: --period applies to CSV rosters only (FILE.csv or --format csv) (see --help)\n");
+}
+
+// --- export --------------------------------------------------------------------------------------
+
+// Every file of the directory `root`, by its path inside it, with its bytes.
+std::map<std::string, std::string> FilesUnder(const std::string& root) {
+  std::map<std::string, std::string> files;
+  for (const auto& item : std::filesystem::recursive_directory_iterator(root)) {
+    if (!item.is_regular_file()) continue;
+    std::ifstream in(item.path(), std::ios::binary);
+    files[std::filesystem::relative(item.path(), root).string()] =
+        std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  return files;
+}
+
+TEST_F(LedgerctlServerTest, ExportOverTheApiGivesTheBundleExportFromTheDataDirectoryGives) {
+  Finished served = Run({"export", "--server", Url(), "--key", AuditorKey(), "--out", Path("served")});
+  ASSERT_EQ(served.exit_code, kExitOk) << served.err;
+  // The server holds the store open; --data reads it as a secondary instance beside it.
+  Finished local = Run({"export", "--data", ledger_.dir(), "--out", Path("local")});
+  ASSERT_EQ(local.exit_code, kExitOk) << local.err;
+  const std::map<std::string, std::string> files = FilesUnder(Path("served"));
+  EXPECT_EQ(files, FilesUnder(Path("local")));
+  EXPECT_EQ(files.at("checkpoint"), ledger_.store().checkpoint());
+  EXPECT_EQ(files.count("tile/entries/000.p/" + std::to_string(ledger_.store().size())), 1u);
+  Finished verify = Run({"verify", "--bundle", Path("served"), "--log-key", ledger::LogPublicKeyPath(ledger_.dir())});
+  EXPECT_EQ(verify.exit_code, kExitOk) << verify.out << verify.err;
+}
+
+TEST_F(LedgerctlServerTest, ExportOverTheApiNeedsAnAuditorsKey) {
+  Finished run = Run({"export", "--server", Url(), "--key", OfficerKey(), "--out", Path("bundle")});
+  EXPECT_EQ(run.exit_code, kExitFailed);
+  EXPECT_EQ(run.err.rfind("error: role_not_allowed: entry 0: ", 0), 0u) << run.err;
+  EXPECT_FALSE(std::filesystem::exists(Path("bundle")));
+  for (const auto& item : std::filesystem::directory_iterator(files_.path())) {
+    EXPECT_EQ(item.path().filename().string().find(".bundle.partial-"), std::string::npos) << item.path();
+  }
 }
 
 // --- HTTPS ---------------------------------------------------------------------------------------

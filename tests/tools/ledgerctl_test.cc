@@ -32,7 +32,7 @@ using testing_tools::kExitUsage;
 
 constexpr const char* kOrigin = "ledgerctl-test";
 constexpr const char* kCommands[] = {"keygen", "init", "append", "roster", "get",
-                                     "tail",   "verify", "demo", "bench"};
+                                     "tail",   "verify", "export", "demo", "bench"};
 
 using testing_ledger::Insider;
 

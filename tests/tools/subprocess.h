@@ -27,6 +27,7 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailed = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitIoError = 3;
+inline constexpr int kExitForked = 4;
 
 // A started child process. Its stdin is /dev/null; its stdout, and its stderr unless it is
 // inherited, are pipes the parent reads. The destructor kills and reaps a child still running,
