@@ -395,18 +395,23 @@ class PipelineTest : public ApiTest {
     return Request("POST", "/v1/events", EventBody(event), &wuyuan_);
   }
 
-  // Writes every request in one write, then reads as many answers.
-  std::vector<Answer> Pipeline(std::vector<http::request<http::string_body>>& requests) {
+  // Connects `stream` and writes every request in one write.
+  void WriteAll(beast::tcp_stream& stream, std::vector<http::request<http::string_body>>& requests) {
     std::string wire;
     for (auto& request : requests) {
       std::ostringstream out;
       out << request;
       wire += out.str();
     }
-    asio::io_context io;
-    beast::tcp_stream stream(io);
     stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
     asio::write(stream, asio::buffer(wire));
+  }
+
+  // Writes every request in one write, then reads as many answers.
+  std::vector<Answer> Pipeline(std::vector<http::request<http::string_body>>& requests) {
+    asio::io_context io;
+    beast::tcp_stream stream(io);
+    WriteAll(stream, requests);
     std::vector<Answer> answers;
     beast::flat_buffer buffer;
     for (std::size_t i = 0; i < requests.size(); ++i) {
@@ -465,16 +470,9 @@ TEST_F(PipelineTest, NoRequestIsReadAfterOneThatClosesTheConnection) {
   requests.back().keep_alive(false);
   requests.push_back(Payment(0));
   const std::uint64_t size = ledger_.store().size();
-  std::string wire;
-  for (auto& request : requests) {
-    std::ostringstream out;
-    out << request;
-    wire += out.str();
-  }
   asio::io_context io;
   beast::tcp_stream stream(io);
-  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
-  asio::write(stream, asio::buffer(wire));
+  WriteAll(stream, requests);
   beast::flat_buffer buffer;
   http::response<http::string_body> first;
   http::read(stream, buffer, first);
