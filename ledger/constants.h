@@ -130,8 +130,8 @@ inline constexpr int http_client_timeout_seconds = 30;
 // the client's memory against a server or proxy that streams without end.
 inline constexpr std::size_t http_client_response_bytes_max = 64 << 20;
 static_assert(http_client_response_bytes_max >= roster_events_max * 256);
-// `ledgerctl export --server`: most connections fetching entries at once. Each is a signed GET
-// on a connection of its own; a few hide the round trips without crowding ledgerd's threads.
+// `ledgerctl export --server`: most connections fetching pages of entries at once. Each is a
+// signed GET on a connection of its own; a few hide the round trips without crowding ledgerd.
 inline constexpr std::size_t export_connections_max = 16;
 
 // Ledgerctl: largest JSON file `append` reads.

@@ -577,8 +577,9 @@ int PrintExported(const std::string& out, const std::string& checkpoint_note) {
   return kExitOk;
 }
 
-// Fetches GET /v1/entries/<i> on `connections_max` connections at once, each with a client of
-// its own (ApiClient is one thread at a time; the key is shared read-only).
+// Fetches entries as pages of GET /v1/entries?from=&limit= on `connections_max` connections at
+// once, each with a client of its own (ApiClient is one thread at a time; the key is shared
+// read-only): each call's range is split into one page per connection.
 class ServerEntryFetcher {
  public:
   ServerEntryFetcher(const ServerTarget& target, const crypto::SecretKey& key, const std::string& origin,
@@ -592,14 +593,15 @@ class ServerEntryFetcher {
 
   ledger::Status Fetch(std::uint64_t first, std::uint64_t count, std::vector<std::string>* entries) {
     entries->assign(count, std::string());
+    const std::uint64_t per_page = std::min<std::uint64_t>(
+        ledger::constants::entries_page_max, (count + clients_.size() - 1) / clients_.size());
     std::vector<ledger::Status> failures(clients_.size());
     std::vector<std::thread> workers;
     for (std::size_t t = 0; t < clients_.size(); ++t) {
       workers.emplace_back([&, t] {
-        for (std::uint64_t i = t; i < count && failures[t].ok(); i += clients_.size()) {
-          auto leaf = FetchOne(*clients_[t], first + i);
-          if (!leaf.ok()) failures[t] = leaf.status();
-          else (*entries)[i] = std::move(*leaf);
+        for (std::uint64_t from = t * per_page; from < count && failures[t].ok(); from += clients_.size() * per_page) {
+          failures[t] = FetchPage(*clients_[t], first + from, std::min(per_page, count - from),
+                                  entries->data() + from);
         }
       });
     }
@@ -611,19 +613,26 @@ class ServerEntryFetcher {
   }
 
  private:
-  static ledger::Result<std::string> FetchOne(ApiClient& client, std::uint64_t index) {
-    auto body = client.Call("GET", "/v1/entries/" + std::to_string(index));
-    if (!body.ok()) return ledger::Status(body.status().code(), "entry " + std::to_string(index) + ": " + body.status().message());
-    ledger::api::v1::Entry entry;
+  // Entries from .. from + count - 1 into out[0 .. count - 1]: every one, in order, with its leaf.
+  static ledger::Status FetchPage(ApiClient& client, std::uint64_t from, std::uint64_t count, std::string* out) {
+    const std::string target = "/v1/entries?from=" + std::to_string(from) + "&limit=" + std::to_string(count);
+    auto body = client.Call("GET", target);
+    if (!body.ok()) return ledger::Status(body.status().code(), "entries from " + std::to_string(from) + ": " + body.status().message());
+    ledger::api::v1::Entries page;
     google::protobuf::util::JsonParseOptions options;
     options.ignore_unknown_fields = true;
-    std::optional<std::string> leaf;
-    if (google::protobuf::util::JsonStringToMessage(*body, &entry, options).ok()) leaf = crypto::Base64Decode(entry.leaf());
-    if (!leaf || entry.index() != index) {
-      return ledger::Status(ledger::Code::kIOError, "GET /v1/entries/" + std::to_string(index) +
-                                                        " did not answer that entry with its leaf in base64");
+    bool good = google::protobuf::util::JsonStringToMessage(*body, &page, options).ok() &&
+                static_cast<std::uint64_t>(page.entries_size()) == count;
+    for (std::uint64_t i = 0; good && i < count; ++i) {
+      const auto& entry = page.entries(static_cast<int>(i));
+      auto leaf = crypto::Base64Decode(entry.leaf());
+      good = leaf && entry.index() == from + i;
+      if (good) out[i] = std::move(*leaf);
     }
-    return std::move(*leaf);
+    if (!good) {
+      return ledger::Status(ledger::Code::kIOError, "GET " + target + " did not answer those entries with their leaves in base64");
+    }
+    return ledger::Status::Ok();
   }
 
   std::vector<std::unique_ptr<ApiClient>> clients_;
@@ -804,7 +813,7 @@ const std::vector<Command>& Commands() {
        "covers in C2SP tlog-tiles entry bundles (tile/entries/...), the log's verifier key (log.pub,\n"
        "informational) and a README. `ledgerctl verify --bundle BUNDLE --log-key FILE` verifies it\n"
        "offline. With --server, KEY must be an auditor's or admin's: the entries come from GET\n"
-       "/v1/entries/<i>, on N connections at once (default 4). A failed export leaves nothing behind.\n"
+       "/v1/entries?from=&limit=, on N connections at once (default 4). A failed export leaves nothing behind.\n"
        "docs/formats.md describes the bundle.\n",
        Export},
       {"demo", "build a demo ledger with keys in DIR/keys",

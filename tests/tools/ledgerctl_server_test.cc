@@ -368,7 +368,7 @@ TEST_F(LedgerctlServerTest, ExportOverTheApiGivesTheBundleExportFromTheDataDirec
 TEST_F(LedgerctlServerTest, ExportOverTheApiNeedsAnAuditorsKey) {
   Finished run = Run({"export", "--server", Url(), "--key", OfficerKey(), "--out", Path("bundle")});
   EXPECT_EQ(run.exit_code, kExitFailed);
-  EXPECT_EQ(run.err.rfind("error: role_not_allowed: entry 0: ", 0), 0u) << run.err;
+  EXPECT_EQ(run.err.rfind("error: role_not_allowed: entries from 0: ", 0), 0u) << run.err;
   EXPECT_FALSE(std::filesystem::exists(Path("bundle")));
   for (const auto& item : std::filesystem::directory_iterator(files_.path())) {
     EXPECT_EQ(item.path().filename().string().find(".bundle.partial-"), std::string::npos) << item.path();
