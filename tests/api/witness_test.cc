@@ -297,5 +297,57 @@ TEST_F(WitnessTest, ProofFromZeroMustBeEmpty) {
   EXPECT_EQ(AddCheckpoint(AddCheckpointBody(0, {extra}, note)).status, 422u);
 }
 
+TEST_F(WitnessTest, SubmitterLearnsTheWitnessSizeFrom409) {
+  // The witness already holds this size (an earlier ledgerd run); the submitter starts from 0.
+  ASSERT_NO_FATAL_FAILURE(StartWitness());
+  const std::uint64_t held = SizeOf(t.store().checkpoint());
+  ASSERT_EQ(AddCheckpoint(AddCheckpointBody(0, {}, t.store().checkpoint())).status, 200u);
+  ASSERT_NO_FATAL_FAILURE(AppendDocuments(&t, officer_, "after-", 3));
+  ASSERT_NO_FATAL_FAILURE(StartLedgerd());
+  const std::string served = WaitForCosignedCheckpoint();
+  EXPECT_EQ(SizeOf(served), held + 3);
+}
+
+TEST_F(WitnessTest, CosignatureOfAnOlderCheckpointIsNotServed) {
+  ASSERT_NO_FATAL_FAILURE(StartWitness());
+  ASSERT_NO_FATAL_FAILURE(StartLedgerd());
+  WaitForCosignedCheckpoint();
+  // The witness goes away; the next checkpoint is served with the log's signature alone.
+  witness_->Kill();
+  witness_.reset();
+  ASSERT_NO_FATAL_FAILURE(AppendDocuments(&t, officer_, "unwitnessed-", 1));
+  Response response = Send(server_->port(), http::verb::get, "/checkpoint");
+  EXPECT_EQ(response.status, 200u);
+  EXPECT_EQ(response.body, t.store().checkpoint());
+}
+
+TEST(WitnessFlagTest, ParsesUrlAndCosignerKey) {
+  const std::string key =
+      "witness.example/w1+eb762cc2+BNdamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea";
+  ledger::Result<WitnessConfig> config = ParseWitnessFlag("http://127.0.0.1:7380/w/," + key);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->host, "127.0.0.1");
+  EXPECT_EQ(config->port, "7380");
+  EXPECT_EQ(config->prefix, "/w");
+  EXPECT_EQ(config->key.name, "witness.example/w1");
+  EXPECT_EQ(config->key.key_id, 0xeb762cc2u);
+  EXPECT_EQ(ParseWitnessFlag("http://witness.example," + key)->port, "80");
+}
+
+TEST(WitnessFlagTest, RefusesHttpsAndNoteKeys) {
+  const std::string key =
+      "witness.example/w1+eb762cc2+BNdamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea";
+  EXPECT_EQ(ParseWitnessFlag("https://127.0.0.1:7380," + key).status().code(),
+            ledger::Code::kInvalidArgument);
+  EXPECT_EQ(ParseWitnessFlag("http://127.0.0.1:7380").status().code(),
+            ledger::Code::kInvalidArgument);
+  // The same key with the note algorithm byte 0x01 is a log key, not a cosigner key.
+  EXPECT_EQ(ParseWitnessFlag("http://127.0.0.1:7380,audit.example/ledger+3973ddb3+"
+                             "AddamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea")
+                .status()
+                .code(),
+            ledger::Code::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace api
