@@ -321,6 +321,40 @@ TEST_F(WitnessTest, CosignatureOfAnOlderCheckpointIsNotServed) {
   EXPECT_EQ(response.body, t.store().checkpoint());
 }
 
+TEST_F(WitnessTest, LedgerdBinaryWithWitnessFlagServesTheCosignature) {
+  ASSERT_NO_FATAL_FAILURE(StartWitness());
+  const std::string expected_text = TextOf(t.store().checkpoint());
+  const crypto::VerifierKey log_key = t.store().log_key();
+  t.Close();
+  Subprocess ledgerd(std::vector<std::string>{
+      LEDGERD_PATH, "--data", t.dir(), "--listen", "127.0.0.1:0", "--no-verify", "--witness",
+      "http://127.0.0.1:" + std::to_string(witness_port_) + "," +
+          crypto::FormatCosignerKey(kWitnessName, witness_key_.public_key())});
+  ASSERT_TRUE(ledgerd.started());
+  const std::string announced = "on http://127.0.0.1:";
+  std::string out, err;
+  bool timed_out = false;
+  while (err.find(announced) == std::string::npos || err.back() != '\n') {
+    ASSERT_TRUE(ledgerd.ReadSome(&out, &err, std::chrono::seconds(30), &timed_out)) << err;
+    ASSERT_FALSE(timed_out) << err;
+  }
+  const auto port =
+      static_cast<std::uint16_t>(std::stoi(err.substr(err.find(announced) + announced.size())));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  Response response;
+  while (std::chrono::steady_clock::now() < deadline) {
+    response = Send(port, http::verb::get, "/checkpoint");
+    if (crypto::FindCosignature(response.body, cosigner_).ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(crypto::FindCosignature(response.body, cosigner_).ok()) << response.body;
+  ledger::Result<std::string> text = crypto::OpenNote(response.body, log_key);
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  EXPECT_EQ(*text, expected_text);
+  ledgerd.Signal(SIGTERM);
+  EXPECT_EQ(ledgerd.Wait(), 0);
+}
+
 TEST(WitnessFlagTest, ParsesUrlAndCosignerKey) {
   const std::string key =
       "witness.example/w1+eb762cc2+BNdamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea";
