@@ -153,12 +153,6 @@ std::string Witness::CosignerKeyText() const {
   return crypto::FormatCosignerKey(name_, key_.public_key());
 }
 
-std::uint64_t Witness::Size(const std::string& origin) const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto it = logs_.find(origin);
-  return it == logs_.end() ? 0 : it->second.size;
-}
-
 WitnessAnswer Witness::AddCheckpoint(std::string_view body, std::uint64_t now_seconds) {
   std::optional<Request> request = ParseRequest(body);
   if (!request) return Answer(400, "malformed add-checkpoint body\n");

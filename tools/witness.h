@@ -49,8 +49,6 @@ class Witness {
   WitnessAnswer AddCheckpoint(std::string_view body, std::uint64_t now_seconds);
   // The witness's verifier key (crypto::FormatCosignerKey).
   std::string CosignerKeyText() const;
-  // Size last cosigned for `origin`; 0 if none (or unknown).
-  std::uint64_t Size(const std::string& origin) const;
 
  private:
   struct Log {
@@ -66,7 +64,7 @@ class Witness {
   const std::string dir_;
   const std::string name_;
   const crypto::SecretKey key_;
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::map<std::string, Log, std::less<>> logs_;  // By origin. Guarded by mutex_.
 };
 
