@@ -7,6 +7,7 @@
 #include <charconv>
 #include <memory>
 
+#include "api/witness_submitter.h"
 #include "ledger/api.pb.h"
 #include "crypto/hash.h"
 #include "crypto/signing.h"
@@ -55,6 +56,7 @@ struct Call {
   std::string path_rest;  // After a prefix route's prefix.
   v1::ActorRecord caller;  // Empty for public routes.
   std::function<void(HttpResponse)> done;
+  const WitnessSubmitter* witnesses = nullptr;  // Null when no witness is configured.
 };
 
 using Handler = void (*)(Call&);
@@ -183,7 +185,14 @@ void MetricsText(Call& call) {
   call.done(Text(call.metrics->Render(*call.store), "text/plain; version=0.0.4; charset=utf-8"));
 }
 void Checkpoint(Call& call) {
-  HttpResponse response = Text(call.store->checkpoint());
+  std::string note = call.store->checkpoint();
+  if (call.witnesses != nullptr) {
+    // signed-note allows several signature lines: the log's, then those of the witnesses that
+    // cosigned this very checkpoint (tlog-witness: a client appends them to its checkpoint).
+    const std::size_t text_end = note.rfind("\n\n") + 1;
+    note += call.witnesses->Cosignatures(std::string_view(note).substr(0, text_end));
+  }
+  HttpResponse response = Text(std::move(note));
   // tlog-tiles: the checkpoint changes with every commit, so it is not cached.
   response.headers.emplace_back("Cache-Control", "no-cache");
   call.done(std::move(response));
@@ -672,6 +681,7 @@ void Api::Handle(HttpRequest request, std::function<void(HttpResponse)> done) {
               metrics->CountRequest(r.status);
               done(std::move(r));
             }};
+  call.witnesses = witnesses_;
   if (Status s = ParseTarget(request_ptr->target, &call.path, &call.query); !s.ok()) return Fail(call, s);
   const Route* found = nullptr;
   bool path_known = false;

@@ -35,6 +35,8 @@ struct HttpResponse {
 // Verifies a request's signature headers and returns the signer's key (api/request_auth.h).
 using Authenticate = std::function<ledger::Result<crypto::PublicKey>(const HttpRequest&)>;
 
+class WitnessSubmitter;
+
 class Api {
  public:
   // `vault` (may be null: no personal-data routes) outlives the Api.
@@ -49,12 +51,16 @@ class Api {
   // (method, path) of every route; a path ending in '/' is a prefix.
   static std::vector<std::pair<std::string, std::string>> RouteList();
   Metrics& metrics() { return metrics_; }
+  // GET /checkpoint appends the cosignatures `witnesses` holds for the checkpoint it serves.
+  // Call before the first Handle; `witnesses` (may be null: none) outlives the Api.
+  void SetWitnesses(const WitnessSubmitter* witnesses) { witnesses_ = witnesses; }
 
  private:
   ledger::EventStore* store_;
   ledger::Vault* vault_;
   Authenticate authenticate_;
   Metrics metrics_;
+  const WitnessSubmitter* witnesses_ = nullptr;
 };
 
 }  // namespace api

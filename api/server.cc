@@ -318,7 +318,9 @@ class Server::Impl {
         api_(store, options_.authenticate ? options_.authenticate
                                           : [this, store](const HttpRequest& request) { return Authenticate(store, request); },
              options_.vault),
-        acceptor_(asio::make_strand(io_)) {}
+        acceptor_(asio::make_strand(io_)) {
+    api_.SetWitnesses(options_.witnesses);
+  }
 
   // Checks the request's signature headers; only registered, unrevoked actors' signatures are
   // remembered in the replay cache (anyone else could fill it).

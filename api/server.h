@@ -37,6 +37,9 @@ struct ServerOptions {
   // /readyz answer 503. Stop interrupts it.
   bool verify_log = false;
   std::string data_dir;  // The store's data directory; needed by verify_log.
+  // Witness cosignatures appended to GET /checkpoint (api/witness_submitter.h); null: none.
+  // The caller starts and stops the submitter; it outlives the Server.
+  const WitnessSubmitter* witnesses = nullptr;
 };
 
 class Server {

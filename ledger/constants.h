@@ -166,4 +166,28 @@ inline constexpr std::int64_t request_skew_ms_max = 5 * 60 * 1000;
 // beyond what the county offices send.
 inline constexpr std::size_t replay_cache_entries_max = 1'000'000;
 
+// Witnesses (C2SP tlog-witness; tools/witness.h, api/witness_submitter.h, docs/crypto.md).
+// tlog-witness: "The client MUST NOT send more than 63 consistency proof lines" (a proof has at
+// most one hash per level of a tree of up to 2^64 leaves, minus one).
+inline constexpr std::size_t witness_proof_hashes_max = 63;
+// An add-checkpoint body: "old N", 63 proof lines of 45 bytes, a blank line and the checkpoint
+// note. A checkpoint with its signatures is well under 8 KiB; 64 KiB bounds what a witness reads.
+inline constexpr std::size_t witness_request_bytes_max = 64 << 10;
+static_assert(witness_request_bytes_max > 32 + witness_proof_hashes_max * 45 + 8192);
+// A witness's answer: cosignature lines (or a size), each under 200 bytes; 16 KiB is ample.
+inline constexpr std::size_t witness_response_bytes_max = 16 << 10;
+// Witnesses one ledgerd submits to. Each is asked in turn by one thread, so the count bounds
+// how stale the last witness's cosignature can be; a dozen covers any sensible quorum.
+inline constexpr std::size_t witnesses_max = 16;
+// The submitter looks for a new checkpoint this often: 100 ms adds little delay to a
+// cosignature, and a look is one copy of the checkpoint note, nothing on the append path.
+inline constexpr int witness_poll_interval_ms = 100;
+// Connecting to a witness, sending and receiving each get this long: a stalled witness delays
+// the others by at most this per step, and never delays an append (a separate thread).
+inline constexpr int witness_timeout_seconds = 5;
+// After a witness fails (unreachable, refuses, answers what does not verify), it is asked again
+// after this long, so a witness that is down is not hammered.
+inline constexpr int witness_retry_interval_ms = 1000;
+static_assert(witness_retry_interval_ms >= witness_poll_interval_ms);
+
 }  // namespace ledger::constants
