@@ -70,10 +70,13 @@ std::string Metrics::Render(const ledger::EventStore& store) const {
   out << "ledger_group_commit_entries_bucket{le=\"+Inf\"} " << cumulative << "\n"
       << "ledger_group_commit_entries_sum " << stats.entries << "\n"
       << "ledger_group_commit_entries_count " << stats.batches << "\n";
+  out << "# HELP ledger_checkpoints_signed_total Checkpoints signed since ledgerd started (at most one a second).\n"
+      << "# TYPE ledger_checkpoints_signed_total counter\n"
+      << "ledger_checkpoints_signed_total " << stats.checkpoints << "\n";
   out << "# HELP ledger_verification_entries_verified Entries the background verification of the stored log has checked.\n"
       << "# TYPE ledger_verification_entries_verified gauge\n"
       << "ledger_verification_entries_verified " << verify_verified_.load() << "\n"
-      << "# HELP ledger_verification_entries_total Entries of the signed checkpoint it verifies against.\n"
+      << "# HELP ledger_verification_entries_total Entries it verifies: the signed checkpoint's while it runs, every stored one at the end.\n"
       << "# TYPE ledger_verification_entries_total gauge\n"
       << "ledger_verification_entries_total " << verify_total_.load() << "\n"
       << "# HELP ledger_verification_state 1 for the state the background verification is in.\n"

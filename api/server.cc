@@ -400,7 +400,9 @@ class Server::Impl {
         std::cerr << "ledgerd: background verification could not read the log: " << report.status().ToString() << "\n";
         return metrics.SetVerifyState(Metrics::VerifyState::kFailed, 0);
       }
-      metrics.SetVerifyProgress(report->entries_verified, report->checkpoint_size);
+      // Entries stored after the checkpoint (signed at most once a second) are verified too.
+      metrics.SetVerifyProgress(report->entries_verified,
+                                std::max(report->entries_verified, report->checkpoint_size));
       if (report->ok()) return metrics.SetVerifyState(Metrics::VerifyState::kPassed);
       if (report->problem.code() == ledger::Code::kUnavailable && !report->first_bad_index) {
         return metrics.SetVerifyState(Metrics::VerifyState::kStopped);

@@ -58,6 +58,11 @@ static_assert(commit_batch_entries_max <= append_queue_max);
 // An append waits for its whole chunk (about 60 us of Ed25519 per event) before it can be
 // sequenced, so chunks stay small: 8 costs under 0.5 ms of latency and one lock per 8 events.
 inline constexpr std::size_t check_chunk_max = 8;
+// The log signs a checkpoint at most this often (C2SP tlog-checkpoint: logs bound the rate so
+// witnesses and mirrors keep up). A batch committed sooner after the last checkpoint waits for
+// the next: the committer signs the durable head once the interval has passed, so an idle log
+// never has an unsigned tail for longer than this. Close signs whatever is left.
+inline constexpr int checkpoint_interval_ms = 1000;
 // Worker threads for stateless checks; 0 means one per core.
 inline constexpr std::size_t check_threads_max = 64;
 

@@ -79,7 +79,7 @@ struct Batch {
   std::vector<std::unique_ptr<Work>> accepted;  // Replied to after the write.
   std::unordered_map<std::string, PendingEntry> entries_by_id;
   std::uint64_t size_after = 0;
-  std::string checkpoint;
+  crypto::Hash root_after{};
   std::optional<std::vector<v1::ActorRecord>> actors_after;  // Set when actors changed.
 };
 
@@ -101,6 +101,9 @@ class EventStore::Impl {
   ~Impl() { Close().IgnoreError(); }
 
   Status Recover(bool allow_empty);
+  // Writes the tree head a version 2 store lacks and marks the store version 3, in one synced
+  // batch. After Recover.
+  Status UpgradeFrom2();
   void Start();
   void Submit(std::unique_ptr<Work> work);
   Status Close();
@@ -112,6 +115,10 @@ class EventStore::Impl {
   std::string checkpoint() const {
     std::lock_guard<std::mutex> lock(published_mutex_);
     return checkpoint_;
+  }
+  bool WaitForCheckpoint(std::uint64_t tree_size, std::chrono::milliseconds timeout) const {
+    std::unique_lock<std::mutex> lock(published_mutex_);
+    return checkpoint_signed_.wait_for(lock, timeout, [&] { return checkpoint_size_ >= tree_size; });
   }
   Result<std::string> ReadEntry(std::uint64_t index) const;
   Result<std::uint64_t> FindEventId(const std::string& event_id) const;
@@ -166,6 +173,9 @@ class EventStore::Impl {
   }
   Receipt AddEntry(const CheckedEvent& event, Batch* batch);
   void Commit(std::shared_ptr<Batch> batch);
+  // Signs a checkpoint of the durable head, stores it and publishes it. Committer thread only
+  // (or Recover and Close, when it is not running).
+  Status SignCheckpoint(bool sync);
   void Reply(Work* work, Status status);
 
   RocksHandles rocks_;
@@ -194,11 +204,19 @@ class EventStore::Impl {
   std::shared_ptr<Batch> committing_;
   std::shared_ptr<Batch> in_flight_;
   bool committer_stop_ = false;
-  std::atomic<bool> failed_{false};  // A write failed: nothing more is accepted until reopened.
+  std::atomic<bool> failed_{false};
+
+  // The durable tree head and the checkpoint state, owned by the committer thread.
+  std::uint64_t head_size_ = 0;
+  crypto::Hash head_root_{};
+  std::uint64_t signed_size_ = 0;  // Size of the latest signed checkpoint.
+  std::chrono::steady_clock::time_point next_checkpoint_at_{};  // Earliest the next may be signed.  // A write failed: nothing more is accepted until reopened.
 
   // Published after each durable batch, for readers on other threads.
   mutable std::mutex published_mutex_;
   std::string checkpoint_;
+  std::uint64_t checkpoint_size_ = 0;
+  mutable std::condition_variable checkpoint_signed_;  // With published_mutex_.
   std::vector<v1::ActorRecord> published_actors_;
   StoreStats stats_;  // Guarded by published_mutex_.
   std::atomic<std::uint64_t> durable_size_{0};
@@ -246,18 +264,38 @@ Status EventStore::Impl::Recover(bool allow_empty) {
   if (!text.ok()) return Status(Code::kCorruption, "stored checkpoint: " + text.status().message());
   auto checkpoint = crypto::ParseCheckpoint(*text);
   if (!checkpoint.ok()) return Status(Code::kCorruption, "stored checkpoint: " + checkpoint.status().message());
+  // The durable head: the tree head of the last batch written, which the checkpoint may trail.
+  format::TreeHead head{checkpoint->size, checkpoint->root};
+  std::string head_bytes;
+  rs = rocks_.db->Get(rocksdb::ReadOptions(), rocks_.meta, std::string(format::kMetaTreeHead), &head_bytes);
+  if (rs.ok()) {
+    auto decoded = format::DecodeTreeHead(head_bytes);
+    if (!decoded) return Status(Code::kCorruption, "stored tree head is not 40 bytes");
+    head = *decoded;
+  } else if (!rs.IsNotFound()) {
+    return FromRocks(rs, "reading the tree head");
+  }
+  if (checkpoint->size > head.size) {
+    return Status(Code::kCorruption, "stored checkpoint of size " + std::to_string(checkpoint->size) +
+                                         " is larger than the stored tree of size " + std::to_string(head.size));
+  }
   auto nodes = [this](std::uint8_t level, std::uint64_t index) { return TreeNode(level, index); };
-  auto tree = crypto::CompactTree::FromNodes(checkpoint->size, nodes);
-  if (!tree || !crypto::ConstantTimeEqual(tree->Root(), checkpoint->root)) {
+  auto signed_tree = crypto::CompactTree::FromNodes(checkpoint->size, nodes);
+  if (!signed_tree || !crypto::ConstantTimeEqual(signed_tree->Root(), checkpoint->root)) {
     return Status(Code::kCorruption, "stored Merkle tree does not match the stored checkpoint of size " +
                                          std::to_string(checkpoint->size));
   }
+  auto tree = crypto::CompactTree::FromNodes(head.size, nodes);
+  if (!tree || !crypto::ConstantTimeEqual(tree->Root(), head.root)) {
+    return Status(Code::kCorruption, "stored Merkle tree does not match the stored tree head of size " +
+                                         std::to_string(head.size));
+  }
   tree_ = std::move(*tree);
-  Status status = tiles_.Load(checkpoint->size, [this](std::uint8_t level, std::uint64_t index) {
+  Status status = tiles_.Load(head.size, [this](std::uint8_t level, std::uint64_t index) {
     return ReadTile(level, index);
   });
   if (!status.ok()) return status;
-  next_index_ = checkpoint->size;
+  next_index_ = head.size;
   if (next_index_ > 0) {
     auto last = ReadEntry(next_index_ - 1);
     if (!last.ok()) return Status(Code::kCorruption, "last entry: " + last.status().message());
@@ -273,8 +311,51 @@ Status EventStore::Impl::Recover(bool allow_empty) {
     }
   }
   checkpoint_ = note;
+  checkpoint_size_ = checkpoint->size;
+  signed_size_ = checkpoint->size;
+  head_size_ = head.size;
+  head_root_ = head.root;
   published_actors_ = actors_.List();
   durable_size_.store(next_index_, std::memory_order_release);
+  // A crash came after the last batch and before its checkpoint was due: sign it now.
+  if (signed_size_ < head_size_) return SignCheckpoint(/*sync=*/true);
+  return Status::Ok();
+}
+
+Status EventStore::Impl::UpgradeFrom2() {
+  rocksdb::WriteBatch write;
+  write.Put(rocks_.meta, std::string(format::kMetaTreeHead), format::EncodeTreeHead(head_size_, head_root_))
+      .PermitUncheckedError();
+  write.Put(rocks_.meta, std::string(format::kMetaFormatVersion), std::to_string(format::kFormatVersion))
+      .PermitUncheckedError();
+  rocksdb::WriteOptions write_options;
+  write_options.sync = true;
+  return FromRocks(rocks_.db->Write(write_options, &write), "upgrading the store to format version 3");
+}
+
+Status EventStore::Impl::SignCheckpoint(bool sync) {
+  crypto::Checkpoint checkpoint{origin_, head_size_, head_root_, {}};
+  std::string note = crypto::SignNote(crypto::FormatCheckpoint(checkpoint), log_verifier_.name, log_key_);
+  rocksdb::WriteOptions write_options;
+  // Not synced while the log runs: the entries it covers are, and a checkpoint lost in a crash
+  // is signed again, byte for byte the same (Ed25519 is deterministic), when the store reopens.
+  write_options.sync = sync;
+  rocksdb::WriteBatch write;
+  write.Put(rocks_.meta, std::string(format::kMetaCheckpoint), note).PermitUncheckedError();
+  Status status = FromRocks(rocks_.db->Write(write_options, &write), "storing a checkpoint");
+  if (!status.ok()) {
+    failed_.store(true);
+    return status;
+  }
+  signed_size_ = head_size_;
+  next_checkpoint_at_ = std::chrono::steady_clock::now() + options_.checkpoint_interval;
+  {
+    std::lock_guard<std::mutex> lock(published_mutex_);
+    checkpoint_ = std::move(note);
+    checkpoint_size_ = signed_size_;
+    stats_.checkpoints += 1;
+  }
+  checkpoint_signed_.notify_all();
   return Status::Ok();
 }
 
@@ -434,10 +515,11 @@ std::shared_ptr<Batch> EventStore::Impl::BuildBatch(std::vector<std::unique_ptr<
     }
   }
   tiles_.Flush(&batch->write);
-  crypto::Checkpoint checkpoint{origin_, next_index_, tree_.Root(), {}};
-  batch->checkpoint = crypto::SignNote(crypto::FormatCheckpoint(checkpoint), log_verifier_.name, log_key_);
-  batch->write.Put(rocks_.meta, std::string(format::kMetaCheckpoint), batch->checkpoint).PermitUncheckedError();
   batch->size_after = next_index_;
+  batch->root_after = tree_.Root();
+  batch->write.Put(rocks_.meta, std::string(format::kMetaTreeHead),
+                   format::EncodeTreeHead(batch->size_after, batch->root_after))
+      .PermitUncheckedError();
   if (actors_changed_) batch->actors_after = actors_.List();
   actors_changed_ = false;
   return batch;
@@ -611,7 +693,19 @@ void EventStore::Impl::CommitLoop() {
     std::shared_ptr<Batch> batch;
     {
       std::unique_lock<std::mutex> lock(commit_mutex_);
-      commit_ready_.wait(lock, [this] { return committing_ != nullptr || committer_stop_; });
+      auto ready = [this] { return committing_ != nullptr || committer_stop_; };
+      while (!ready()) {
+        if (signed_size_ == head_size_ || failed_.load()) {
+          commit_ready_.wait(lock);
+          continue;
+        }
+        // The durable head is not signed yet: sign it once the interval has passed, unless a
+        // batch comes first (it is then signed with that batch, or waits again).
+        if (commit_ready_.wait_until(lock, next_checkpoint_at_, ready)) break;
+        lock.unlock();
+        SignCheckpoint(/*sync=*/false).IgnoreError();  // A failure sets failed_.
+        lock.lock();
+      }
       if (committing_ == nullptr) return;
       batch = committing_;
     }
@@ -626,8 +720,9 @@ void EventStore::Impl::CommitLoop() {
       if (!status.ok()) failed_.store(true);
     }
     if (status.ok()) {
+      head_size_ = batch->size_after;
+      head_root_ = batch->root_after;
       std::lock_guard<std::mutex> lock(published_mutex_);
-      checkpoint_ = batch->checkpoint;
       if (batch->actors_after) published_actors_ = std::move(*batch->actors_after);
       const std::uint64_t entries = batch->size_after - durable_size_.load(std::memory_order_relaxed);
       durable_size_.store(batch->size_after, std::memory_order_release);
@@ -636,6 +731,11 @@ void EventStore::Impl::CommitLoop() {
       std::size_t bucket = 0;
       while (bucket + 1 < stats_.batch_sizes.size() && (std::uint64_t{1} << bucket) < entries) ++bucket;
       stats_.batch_sizes[bucket] += 1;
+    }
+    // Signed after the size is published (a checkpoint never covers more than size()) and before
+    // the replies, so an append to an idle log is in the checkpoint its caller reads next.
+    if (status.ok() && std::chrono::steady_clock::now() >= next_checkpoint_at_) {
+      SignCheckpoint(/*sync=*/false).IgnoreError();  // A failure sets failed_.
     }
     for (auto& work : batch->accepted) Reply(work.get(), status);
     std::lock_guard<std::mutex> lock(commit_mutex_);
@@ -719,6 +819,14 @@ Status EventStore::Impl::Close() {
   sequence_ready_.notify_all();
   if (sequencer_.joinable()) sequencer_.join();  // Hands the committer its last batch, then stops it.
   if (committer_.joinable()) committer_.join();
+  // The head the committer had not signed yet (the interval had not passed).
+  if (rocks_.db && signed_size_ < head_size_ && !failed_.load()) {
+    Status status = SignCheckpoint(/*sync=*/true);
+    if (!status.ok()) {
+      rocks_.Close().IgnoreError();  // The entries are durable: the next open signs them.
+      return status;
+    }
+  }
   // Flush the memtables so the next open (ours or a reader's) has no WAL to replay.
   if (rocks_.db) {
     rocksdb::FlushOptions flush;
@@ -845,14 +953,18 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(StoreOptions options, bool 
     status = FromRocks(rocks->db->Get(rocksdb::ReadOptions(), rocks->meta, std::string(format::kMetaFormatVersion), &version), "reading format version");
   }
   if (!status.ok()) return status;
-  if (version != std::to_string(format::kFormatVersion)) {
+  // Version 2 differs only in lacking the tree head (its checkpoint is its head): it is upgraded
+  // in place once recovered.
+  const bool upgrade_from_2 = version == "2";
+  if (version != std::to_string(format::kFormatVersion) && !upgrade_from_2) {
     return Status(Code::kCorruption, "store format version " + version + ", this build reads " +
-                                         std::to_string(format::kFormatVersion));
+                                         std::to_string(format::kFormatVersion) + " (and upgrades 2)");
   }
   if (origin != verifier->name) return Status(Code::kCorruption, "log key name differs from the origin");
   auto impl = std::make_unique<Impl>(std::move(*rocks), origin, std::move(*verifier),
                                      std::move(log_key->key), std::move(options));
   status = impl->Recover(allow_empty);
+  if (status.ok() && upgrade_from_2) status = impl->UpgradeFrom2();
   if (!status.ok()) return status;
   impl->Start();
   return std::unique_ptr<EventStore>(new EventStore(std::move(impl)));
@@ -896,6 +1008,9 @@ const std::string& EventStore::origin() const { return impl_->origin(); }
 const crypto::VerifierKey& EventStore::log_key() const { return impl_->log_key(); }
 std::uint64_t EventStore::size() const { return impl_->size(); }
 std::string EventStore::checkpoint() const { return impl_->checkpoint(); }
+bool EventStore::WaitForCheckpoint(std::uint64_t tree_size, std::chrono::milliseconds timeout) const {
+  return impl_->WaitForCheckpoint(tree_size, timeout);
+}
 Result<std::string> EventStore::ReadEntry(std::uint64_t index) const {
   if (index >= impl_->size()) return Status(Code::kNotFound, "no entry at index " + std::to_string(index));
   return impl_->ReadEntry(index);

@@ -3,9 +3,10 @@
 // An append passes two stages. Stateless checks (size, decoding, signature: event_check.h) run on
 // a pool of worker threads, one per core. One sequencer thread then takes checked appends in
 // groups, checks each against current state (actors, then every Projection), assigns indexes,
-// links each entry to the previous entry's hash, extends the Merkle tree, signs a checkpoint of
-// the new tree, and writes the whole group in one synced RocksDB WriteBatch. Callbacks run only
-// after that write is durable. A rejected append changes nothing; a roster is all or nothing.
+// links each entry to the previous entry's hash, extends the Merkle tree and records the new tree
+// head, and writes the whole group in one synced RocksDB WriteBatch. Callbacks run only after
+// that write is durable. The committer signs a checkpoint of the durable head at most once per
+// checkpoint interval (docs/transparency.md). A rejected append changes nothing; a roster is all or nothing.
 // Appends are sequenced in the order Submit/SubmitRoster accepted them, whichever worker checked
 // them: a caller that submits A before B never sees B checked against state without A.
 //
@@ -15,6 +16,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -24,6 +26,7 @@
 
 #include "crypto/hash.h"
 #include "crypto/note.h"
+#include "ledger/constants.h"
 #include "ledger/ledger.pb.h"
 #include "ledger/projection.h"
 #include "ledger/status.h"
@@ -45,6 +48,9 @@ struct StoreOptions {
   // Domain projections consulted, in order, after the actor registry. Owned by the caller, who
   // keeps them alive until the store is closed.
   std::vector<Projection*> projections;
+  // The least time between two signed checkpoints (constants::checkpoint_interval_ms); zero
+  // signs one after every batch.
+  std::chrono::milliseconds checkpoint_interval{constants::checkpoint_interval_ms};
 };
 
 struct CreateOptions {
@@ -59,6 +65,7 @@ struct CreateOptions {
 struct StoreStats {
   std::uint64_t batches = 0;
   std::uint64_t entries = 0;
+  std::uint64_t checkpoints = 0;  // Checkpoints signed since the store was opened.
   std::array<std::uint64_t, 15> batch_sizes{};
 };
 
@@ -75,8 +82,9 @@ class EventStore {
   // Creates a ledger in `options.data_dir` (which must not hold one): a fresh log key, the
   // genesis entry registering the first admin, and the first checkpoint.
   static Status Create(const CreateOptions& options);
-  // Opens an existing ledger, recovering to its last durable batch. kCorruption if the stored
-  // tree does not match the stored checkpoint.
+  // Opens an existing ledger, recovering to its last durable batch, and signs a checkpoint of it
+  // if the stored one is older (a crash came before the next was due). kCorruption if the stored
+  // tree does not match the stored tree head or checkpoint.
   static Result<std::unique_ptr<EventStore>> Open(StoreOptions options);
 
   // Finishes every accepted append, then closes RocksDB.
@@ -99,10 +107,13 @@ class EventStore {
 
   const std::string& origin() const;
   const crypto::VerifierKey& log_key() const;
-  // Number of durable entries (the tree size of the latest checkpoint).
+  // Number of durable entries. The latest checkpoint covers at most these: it is signed at most
+  // once per StoreOptions::checkpoint_interval, for the durable head when it is signed.
   std::uint64_t size() const;
   // The latest signed checkpoint note.
   std::string checkpoint() const;
+  // Waits until a signed checkpoint covers at least `tree_size` entries; false on timeout.
+  bool WaitForCheckpoint(std::uint64_t tree_size, std::chrono::milliseconds timeout) const;
   // The exact stored bytes of entry `index` (a serialized v1::LogEntry). kNotFound past the end.
   Result<std::string> ReadEntry(std::uint64_t index) const;
   // The index an event id was appended at. kNotFound if never.

@@ -8,10 +8,12 @@
 #include <string>
 #include <string_view>
 
+#include "crypto/hash.h"
+
 namespace ledger::format {
 
 // Bumped only with a migration; a store of another version is refused at open.
-inline constexpr std::uint32_t kFormatVersion = 2;  // 2: the projections family (fund flows).
+inline constexpr std::uint32_t kFormatVersion = 3;  // 2: the projections family (fund flows); 3: tree_head.
 
 // Column families.
 inline constexpr std::string_view kEntriesFamily = "entries";   // index -> LogEntry bytes
@@ -28,12 +30,23 @@ inline constexpr std::string_view kMetaFormatVersion = "format_version";  // dec
 inline constexpr std::string_view kMetaOrigin = "origin";
 inline constexpr std::string_view kMetaLogKey = "log_key";          // verifier key text
 inline constexpr std::string_view kMetaCheckpoint = "checkpoint";   // latest signed note
+// The durable tree head, written with every batch: 8-byte big-endian size, then the 32-byte
+// RFC 6962 root. The signed checkpoint follows it at most once a second, so it may be smaller.
+inline constexpr std::string_view kMetaTreeHead = "tree_head";
 // Present while `ledgerctl rebuild` replaces the projections; a store holding it refuses to open.
 inline constexpr std::string_view kMetaRebuilding = "projections_rebuilding";
 
 // Entry keys and event-id values: 8-byte big-endian index, so keys sort in log order.
 std::string EncodeIndex(std::uint64_t index);
 std::optional<std::uint64_t> DecodeIndex(std::string_view bytes);
+
+// The kMetaTreeHead value: 8-byte big-endian size, then the 32-byte root.
+struct TreeHead {
+  std::uint64_t size = 0;
+  crypto::Hash root{};
+};
+std::string EncodeTreeHead(std::uint64_t size, const crypto::Hash& root);
+std::optional<TreeHead> DecodeTreeHead(std::string_view bytes);
 
 // Tree keys: 1 byte tile level, then the 8-byte big-endian tile index. The value is the tile:
 // the concatenated 32-byte hashes of tree level 8 * tile level, indexes 256 * index onwards

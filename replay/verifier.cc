@@ -58,6 +58,7 @@ class Walker {
         replayer_(replayer),
         prefix_size_(prefix_size) {
     if (prefix_size_ == 0u) report_->prefix_root = crypto::EmptyTreeHash();
+    if (checkpoint_size_ == 0) checkpoint_root_ = crypto::EmptyTreeHash();
     threads_ = options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   }
 
@@ -96,18 +97,14 @@ class Walker {
   }
 
   std::uint64_t next() const { return next_; }
+  // The recomputed root of the checkpoint's tree, once the walk has passed its size.
+  const std::optional<crypto::Hash>& checkpoint_root() const { return checkpoint_root_; }
   const crypto::CompactTree& tree() const { return tree_; }
 
  private:
 
   bool VerifyOne(Decoded& d) {
     const std::uint64_t index = next_;
-    if (index >= checkpoint_size_) {
-      return Fail(d.key_index,
-                  Status(Code::kCorruption, "entry " + std::to_string(d.key_index) +
-                                                " lies beyond the signed checkpoint of size " +
-                                                std::to_string(checkpoint_size_)));
-    }
     if (d.key_index != index) {
       return Fail(index, Status(Code::kCorruption, "entry " + std::to_string(index) +
                                                        " is missing (next stored entry is " +
@@ -131,6 +128,7 @@ class Walker {
     previous_hash_ = d.entry_hash;
     ++next_;
     if (prefix_size_ == next_) report_->prefix_root = tree_.Root();
+    if (checkpoint_size_ == next_) checkpoint_root_ = tree_.Root();
     return true;
   }
 
@@ -163,6 +161,7 @@ class Walker {
   crypto::Hash previous_hash_{};
   std::uint64_t next_ = 0;
   const std::optional<std::uint64_t> prefix_size_;
+  std::optional<crypto::Hash> checkpoint_root_;
 };
 
 }  // namespace
@@ -262,13 +261,13 @@ ledger::Result<VerifyReport> VerifyEntries(const EntrySource& source, const Veri
   }
   checking.wait();
   report.entries_verified = walker.next();
-  report.root = walker.tree().Root();
+  if (walker.checkpoint_root()) report.root = *walker.checkpoint_root();
   if (!report.ok()) return report;
   if (!damage.ok()) {
     walker.Fail(walker.next(), damage);
     return report;
   }
-  if (walker.next() != checkpoint->size) {
+  if (walker.next() < checkpoint->size) {
     walker.Fail(walker.next(), Status(Code::kCorruption,
                                       "log ends at entry " + std::to_string(walker.next()) +
                                           " but the signed checkpoint covers " +
@@ -279,6 +278,7 @@ ledger::Result<VerifyReport> VerifyEntries(const EntrySource& source, const Veri
     report.problem = Status(Code::kCorruption, "recomputed Merkle root differs from the signed checkpoint");
     return report;
   }
+  report.entries_after_checkpoint = walker.next() - checkpoint->size;
   auto digest = (*replayer)->Digest();
   if (!digest.ok()) return digest.status();
   report.projection_digest = *digest;

@@ -4,9 +4,11 @@
 // under its own index with no gap; it links to the previous entry's hash; its event decodes, is
 // for this ledger and carries a valid signature (or roster proof) over its exact stored bytes;
 // the signer was registered, unrevoked and allowed to sign it at that index (the same
-// ActorRegistry and FundsProjection the append path uses, replayed by ledger::Replayer); and at the end that the recomputed
-// RFC 6962 root and size equal the stored checkpoint, signed by the log key. It stops at the
-// first bad index and says what is wrong there. Signatures are checked on all cores.
+// ActorRegistry and FundsProjection the append path uses, replayed by ledger::Replayer); and that
+// the recomputed RFC 6962 root of the first checkpoint-size entries equals the stored checkpoint,
+// signed by the log key. Entries after those (the log signs at most one checkpoint a second) are
+// verified the same way and counted apart. It stops at the first bad index and says what is
+// wrong there. Signatures are checked on all cores.
 //
 // The entries come from an EntrySource: a data directory's store (VerifyLog) or any other
 // source of the exact stored bytes, such as an offline audit bundle (replay/bundle.h).
@@ -79,7 +81,10 @@ struct VerifyOptions {
 struct VerifyReport {
   std::uint64_t entries_verified = 0;  // Entries that passed every check.
   std::uint64_t checkpoint_size = 0;
-  crypto::Hash root{};                 // Recomputed root over the verified entries.
+  // Entries verified after those the checkpoint covers: a log signs a checkpoint at most once a
+  // second, so the latest entries may wait for the next one (set when verification passed).
+  std::uint64_t entries_after_checkpoint = 0;
+  crypto::Hash root{};                 // Recomputed root of the checkpoint's entries.
   std::string origin;                  // The signed checkpoint's origin.
   // The root of the first `prefix_size` entries (VerifyEntries), once they all verified.
   std::optional<crypto::Hash> prefix_root;

@@ -40,6 +40,11 @@ class Insider {
   void PutMeta(std::string_view key, const std::string& value) {
     EXPECT_TRUE(db_->Put({}, handles_[0], std::string(key), value).ok());
   }
+  std::string GetMeta(std::string_view key) {
+    std::string value;
+    EXPECT_TRUE(db_->Get({}, handles_[0], std::string(key), &value).ok());
+    return value;
+  }
   // Writes a row of the domain projections (what queries read), as an insider could.
   void PutProjectionRow(const std::string& key, const std::string& value) {
     EXPECT_TRUE(db_->Put({}, handles_[5], key, value).ok());

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -55,7 +56,9 @@ class TestLedger {
   const crypto::SecretKey& admin() const { return admin_; }
 
   void Open() {
-    auto store = ledger::EventStore::Open({dir(), 2, {}});
+    ledger::StoreOptions options{dir(), 2, {}};
+    options.checkpoint_interval = checkpoint_interval_;
+    auto store = ledger::EventStore::Open(options);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);
   }
@@ -69,6 +72,17 @@ class TestLedger {
   void Reopen() {
     Close();
     Open();
+  }
+  // Reopens the store with this least time between two checkpoints.
+  void ReopenWithCheckpointInterval(std::chrono::milliseconds interval) {
+    checkpoint_interval_ = interval;
+    Reopen();
+  }
+  // Waits until the store has signed a checkpoint of every durable entry: it signs at most one
+  // per constants::checkpoint_interval_ms, so the latest appends may wait up to that long.
+  void WaitForFullCheckpoint() {
+    ASSERT_TRUE(store_->WaitForCheckpoint(store_->size(), std::chrono::seconds(30)))
+        << "no checkpoint of " << store_->size() << " entries within 30 s";
   }
 
   static ledger::v1::Actor Actor(const std::string& name, const crypto::SecretKey& key,
@@ -145,6 +159,7 @@ class TestLedger {
   TempDir temp_;
   crypto::SecretKey admin_;
   std::unique_ptr<ledger::EventStore> store_;
+  std::chrono::milliseconds checkpoint_interval_{ledger::constants::checkpoint_interval_ms};
 };
 
 }  // namespace testing_ledger

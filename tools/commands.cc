@@ -462,8 +462,12 @@ std::variant<replay::VerifyReport, int> RunVerifier(const replay::EntrySource& s
     std::cout << "entries verified before it: " << report->entries_verified << "\n";
     return kExitFailed;
   }
-  std::cout << "ok: " << report->entries_verified << " entries verified\n"
-            << "root: " << crypto::Base64Encode(crypto::AsBytes(report->root)) << "\n"
+  std::cout << "ok: " << report->entries_verified << " entries verified\n";
+  if (report->entries_after_checkpoint > 0) {
+    std::cout << "the signed checkpoint covers the first " << report->checkpoint_size << "; the last "
+              << report->entries_after_checkpoint << " wait for the next checkpoint\n";
+  }
+  std::cout << "root: " << crypto::Base64Encode(crypto::AsBytes(report->root)) << "\n"
             << "projection digest: " << crypto::HexEncode(crypto::AsBytes(report->projection_digest)) << "\n";
   return std::move(*report);
 }

@@ -545,6 +545,16 @@ TEST_F(ApiTest, MetricsCountAppendsAndRejectionsByReason) {
   EXPECT_NE(metrics.body.find("\nledger_http_requests_total{class=\"4xx\"} 1\n"), std::string::npos);
 }
 
+TEST_F(ApiTest, MetricsCountSignedCheckpoints) {
+  ASSERT_NO_FATAL_FAILURE(ledger_.WaitForFullCheckpoint());  // Then nothing more is signed.
+  ASSERT_GT(ledger_.store().stats().checkpoints, 0u);
+  const std::string checkpoints = std::to_string(ledger_.store().stats().checkpoints);
+  Answer metrics = Send("GET", "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("\nledger_checkpoints_signed_total " + checkpoints + "\n"), std::string::npos)
+      << metrics.body;
+}
+
 TEST_F(ApiTest, TheServedOpenApiFileIsTheDocsFileAndListsEveryRoute) {
   Answer answer = Send("GET", "/openapi.yaml");
   ASSERT_EQ(answer.status, 200);

@@ -50,6 +50,7 @@ class TransparencyTest : public ::testing::Test {
     header.set_timestamp_ms(testing_ledger::kTime);
     ASSERT_TRUE(ledger_->store().AppendRoster(ledger::SignRoster(header, events, ledger_->admin())).ok());
     ASSERT_EQ(ledger_->store().size(), kEntries);
+    ASSERT_NO_FATAL_FAILURE(ledger_->WaitForFullCheckpoint());
     api::ServerOptions options;
     options.port = 0;
     options.threads = 2;

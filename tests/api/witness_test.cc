@@ -78,6 +78,7 @@ void AppendDocuments(TestLedger* t, const crypto::SecretKey& key, const std::str
     auto receipt = t->Append(TestLedger::Document(prefix + std::to_string(i)), key);
     ASSERT_TRUE(receipt.ok()) << receipt.status().ToString();
   }
+  ASSERT_NO_FATAL_FAILURE(t->WaitForFullCheckpoint());
   ASSERT_EQ(SizeOf(t->store().checkpoint()), t->store().size());
 }
 
@@ -254,6 +255,7 @@ TEST_F(WitnessTest, ForkedCheckpointIsRefusedAndNotCosigned) {
         ledger::SignEvent(TestLedger::Document("theirs-" + std::to_string(i)), officer_));
     ASSERT_TRUE(receipt.ok()) << receipt.status().ToString();
   }
+  ASSERT_TRUE((*fork_store)->WaitForCheckpoint((*fork_store)->size(), std::chrono::seconds(30)));
   const std::string ours = t.store().checkpoint();
   const std::string theirs = (*fork_store)->checkpoint();
   ASSERT_EQ(SizeOf(theirs), SizeOf(ours) + 1);

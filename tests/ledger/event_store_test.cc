@@ -274,6 +274,7 @@ TEST_F(EventStoreTest, RosterOverLimitIsTooLarge) {
 TEST_F(EventStoreTest, ReopenKeepsEntriesCheckpointAndActors) {
   crypto::SecretKey officer = t.Register("officer", v1::ROLE_FINANCE_OFFICER);
   ASSERT_TRUE(t.Append(TestLedger::Document("d1"), officer).ok());
+  ASSERT_NO_FATAL_FAILURE(t.WaitForFullCheckpoint());
   std::string checkpoint = t.store().checkpoint();
   t.Reopen();
   EXPECT_EQ(t.store().size(), 3u);
@@ -283,6 +284,97 @@ TEST_F(EventStoreTest, ReopenKeepsEntriesCheckpointAndActors) {
   ASSERT_TRUE(receipt.ok()) << receipt.status().ToString();
   EXPECT_EQ(receipt->index, 3u);
   EXPECT_EQ(Entry(3).previous_hash(), std::string(crypto::AsBytes(crypto::LeafHash(*t.store().ReadEntry(2)))));
+}
+
+// --- checkpoint cadence: at most one signed checkpoint per interval -------------------------
+
+std::uint64_t SignedSize(const EventStore& store) {
+  auto text = crypto::OpenNote(store.checkpoint(), store.log_key());
+  EXPECT_TRUE(text.ok()) << text.status().ToString();
+  return crypto::ParseCheckpoint(*text).value().size;
+}
+
+TEST_F(EventStoreTest, BatchesWithinTheIntervalWaitForTheNextCheckpoint) {
+  t.ReopenWithCheckpointInterval(std::chrono::hours(1));
+  crypto::SecretKey officer = t.Register("officer", v1::ROLE_FINANCE_OFFICER);  // Signed at once.
+  ASSERT_TRUE(t.Append(TestLedger::Document("d1"), officer).ok());
+  ASSERT_TRUE(t.Append(TestLedger::Document("d2"), officer).ok());
+  EXPECT_EQ(t.store().size(), 4u);
+  EXPECT_EQ(SignedSize(t.store()), 2u);
+  EXPECT_EQ(t.store().stats().checkpoints, 1u);
+  EXPECT_FALSE(t.store().WaitForCheckpoint(4, std::chrono::milliseconds(0)));
+}
+
+TEST_F(EventStoreTest, CloseSignsTheHeadTheIntervalHeldBack) {
+  t.ReopenWithCheckpointInterval(std::chrono::hours(1));
+  crypto::SecretKey officer = t.Register("officer", v1::ROLE_FINANCE_OFFICER);
+  ASSERT_TRUE(t.Append(TestLedger::Document("d1"), officer).ok());
+  ASSERT_EQ(SignedSize(t.store()), 2u);
+  t.Reopen();
+  EXPECT_EQ(SignedSize(t.store()), 3u);
+  EXPECT_EQ(t.store().stats().checkpoints, 0u);  // Signed by Close, before this open.
+}
+
+TEST_F(EventStoreTest, AnIdleLogSignsItsHeadOnceTheIntervalPasses) {
+  t.ReopenWithCheckpointInterval(std::chrono::milliseconds(50));
+  crypto::SecretKey officer = t.Register("officer", v1::ROLE_FINANCE_OFFICER);
+  ASSERT_TRUE(t.Append(TestLedger::Document("d1"), officer).ok());
+  // No further append comes: the committer signs the head by itself.
+  EXPECT_TRUE(t.store().WaitForCheckpoint(3, std::chrono::seconds(30)));
+  EXPECT_EQ(SignedSize(t.store()), 3u);
+  EXPECT_EQ(t.store().stats().checkpoints, 2u);
+}
+
+// A crash after a batch and before its checkpoint leaves the stored checkpoint behind the stored
+// tree head; the next open signs the head, byte for byte the checkpoint it would have signed.
+TEST_F(EventStoreTest, OpenSignsAHeadACrashLeftUnsignedWithTheSameBytes) {
+  crypto::SecretKey officer = t.Register("officer", v1::ROLE_FINANCE_OFFICER);
+  const std::string behind = t.store().checkpoint();
+  ASSERT_TRUE(t.Append(TestLedger::Document("d1"), officer).ok());
+  ASSERT_NO_FATAL_FAILURE(t.WaitForFullCheckpoint());
+  const std::string head = t.store().checkpoint();
+  t.Close();
+  testing_ledger::Insider(t.dir()).PutMeta(format::kMetaCheckpoint, behind);
+  t.Open();
+  EXPECT_EQ(t.store().size(), 3u);
+  EXPECT_EQ(t.store().checkpoint(), head);
+}
+
+TEST_F(EventStoreTest, CheckpointLargerThanTheStoredTreeHeadIsCorruption) {
+  crypto::SecretKey officer = t.Register("officer", v1::ROLE_FINANCE_OFFICER);
+  auto two = crypto::ParseCheckpoint(*crypto::OpenNote(t.store().checkpoint(), t.store().log_key()));
+  ASSERT_TRUE(two.ok());
+  ASSERT_TRUE(t.Append(TestLedger::Document("d1"), officer).ok());
+  ASSERT_NO_FATAL_FAILURE(t.WaitForFullCheckpoint());
+  t.Close();
+  // An insider rolls the tree head back to two entries beside the checkpoint of three.
+  testing_ledger::Insider(t.dir()).PutMeta(format::kMetaTreeHead, format::EncodeTreeHead(two->size, two->root));
+  auto store = EventStore::Open({t.dir(), 2, {}});
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), Code::kCorruption);
+  EXPECT_EQ(store.status().message(), "stored checkpoint of size 3 is larger than the stored tree of size 2");
+}
+
+// Version 2 stores had no tree head; opening one writes it and marks the store version 3.
+TEST_F(EventStoreTest, OpeningAVersion2StoreUpgradesItToVersion3) {
+  crypto::SecretKey officer = t.Register("officer", v1::ROLE_FINANCE_OFFICER);
+  ASSERT_TRUE(t.Append(TestLedger::Document("d1"), officer).ok());
+  ASSERT_NO_FATAL_FAILURE(t.WaitForFullCheckpoint());
+  t.Close();
+  {
+    testing_ledger::Insider insider(t.dir());
+    insider.PutMeta(format::kMetaFormatVersion, "2");
+    insider.DeleteMeta(format::kMetaTreeHead);
+  }
+  t.Open();
+  EXPECT_EQ(t.store().size(), 3u);
+  ASSERT_TRUE(t.Append(TestLedger::Document("d2"), officer).ok());
+  t.Close();
+  testing_ledger::Insider insider(t.dir());
+  EXPECT_EQ(insider.GetMeta(format::kMetaFormatVersion), "3");
+  auto head = format::DecodeTreeHead(insider.GetMeta(format::kMetaTreeHead));
+  ASSERT_TRUE(head.has_value());
+  EXPECT_EQ(head->size, 4u);
 }
 
 TEST_F(EventStoreTest, ConcurrentSubmittersLoseNothingAndDuplicateNothing) {

@@ -44,6 +44,7 @@ class ProofsTest : public ::testing::Test {
       ASSERT_TRUE(receipts.ok()) << receipts.status().ToString();
     }
     ASSERT_EQ(ledger_->store().size(), kEntries);
+    ASSERT_NO_FATAL_FAILURE(ledger_->WaitForFullCheckpoint());
     leaves_ = new std::vector<Bytes>();
     roots_ = new std::vector<Bytes>{rfc9162::Sha256("")};
     for (std::uint64_t i = 0; i < kEntries; ++i) {

@@ -69,6 +69,21 @@ TEST_F(VerifierTest, IntactLogVerifies) {
   EXPECT_EQ(report.checkpoint_size, 10u);
 }
 
+// The log signs at most one checkpoint a second: entries stored after the signed checkpoint are
+// verified like the rest and counted apart, and the root is the one the checkpoint signs.
+TEST_F(VerifierTest, EntriesAfterTheCheckpointAreVerifiedAndCountedApart) {
+  Insider insider(t.dir());
+  insider.ResignCheckpoint(t.dir(), 7);
+  crypto::CompactTree tree;
+  for (std::uint64_t i = 0; i < 7; ++i) tree.Append(crypto::LeafHash(insider.ReadBytes(i)), [](const auto&) {});
+  VerifyReport report = Verify();
+  EXPECT_TRUE(report.ok()) << report.problem.ToString();
+  EXPECT_EQ(report.entries_verified, 10u);
+  EXPECT_EQ(report.checkpoint_size, 7u);
+  EXPECT_EQ(report.entries_after_checkpoint, 3u);
+  EXPECT_EQ(report.root, tree.Root());
+}
+
 TEST_F(VerifierTest, RewrittenEventBytesAreReportedAtTheirIndex) {
   Insider insider(t.dir());
   LogEntry entry = insider.Read(5);

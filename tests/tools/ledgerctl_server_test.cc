@@ -352,6 +352,7 @@ std::map<std::string, std::string> FilesUnder(const std::string& root) {
 }
 
 TEST_F(LedgerctlServerTest, ExportOverTheApiGivesTheBundleExportFromTheDataDirectoryGives) {
+  ASSERT_NO_FATAL_FAILURE(ledger_.WaitForFullCheckpoint());
   Finished served = Run({"export", "--server", Url(), "--key", AuditorKey(), "--out", Path("served")});
   ASSERT_EQ(served.exit_code, kExitOk) << served.err;
   // The server holds the store open; --data reads it as a secondary instance beside it.
