@@ -182,7 +182,7 @@ void Readyz(Call& call) {
 }
 void OpenApi(Call& call) { call.done(Text(std::string(kOpenApiText), "application/yaml")); }
 void MetricsText(Call& call) {
-  call.done(Text(call.metrics->Render(*call.store), "text/plain; version=0.0.4; charset=utf-8"));
+  call.done(Text(call.metrics->Render(*call.store, call.witnesses), "text/plain; version=0.0.4; charset=utf-8"));
 }
 void Checkpoint(Call& call) {
   std::string note = call.store->checkpoint();
@@ -230,8 +230,24 @@ ledger::Result<std::uint64_t> UintParam(const Call& call, const char* name) {
   return *value;
 }
 
-void AddHashes(const std::vector<crypto::Hash>& hashes, google::protobuf::RepeatedPtrField<std::string>* out) {
-  for (const crypto::Hash& hash : hashes) *out->Add() = crypto::Base64Encode(crypto::AsBytes(hash));
+// A proof answer, byte for byte what Json() makes of apiv1::InclusionProof or ConsistencyProof
+// (sizes as strings, as proto3 JSON writes 64-bit integers), written directly: proofs are the
+// public endpoints auditors poll, and the generic converter took a fifth of their time. Base64
+// needs no JSON escaping.
+std::string ProofJson(std::string_view first_name, std::uint64_t first, std::uint64_t tree_size,
+                      const std::vector<crypto::Hash>& hashes) {
+  std::string json;
+  json.reserve(64 + hashes.size() * 48);
+  json.append("{\"").append(first_name).append("\":\"").append(std::to_string(first));
+  json.append("\",\"tree_size\":\"").append(std::to_string(tree_size)).append("\",\"hashes\":[");
+  for (std::size_t i = 0; i < hashes.size(); ++i) {
+    if (i > 0) json.push_back(',');
+    json.push_back('"');
+    json.append(crypto::Base64Encode(crypto::AsBytes(hashes[i])));
+    json.push_back('"');
+  }
+  json.append("]}\n");
+  return json;
 }
 
 void InclusionProof(Call& call) {
@@ -242,11 +258,9 @@ void InclusionProof(Call& call) {
   if (!tree_size.ok()) return Fail(call, tree_size.status());
   auto proof = call.store->InclusionProof(*index, *tree_size);
   if (!proof.ok()) return Fail(call, proof.status());
-  apiv1::InclusionProof out;
-  out.set_index(*index);
-  out.set_tree_size(*tree_size);
-  AddHashes(*proof, out.mutable_hashes());
-  call.done(Json(out));
+  HttpResponse response;
+  response.body = ProofJson("index", *index, *tree_size, *proof);
+  call.done(std::move(response));
 }
 
 void ConsistencyProof(Call& call) {
@@ -257,11 +271,9 @@ void ConsistencyProof(Call& call) {
   if (!tree_size.ok()) return Fail(call, tree_size.status());
   auto proof = call.store->ConsistencyProof(*old_size, *tree_size);
   if (!proof.ok()) return Fail(call, proof.status());
-  apiv1::ConsistencyProof out;
-  out.set_old_size(*old_size);
-  out.set_tree_size(*tree_size);
-  AddHashes(*proof, out.mutable_hashes());
-  call.done(Json(out));
+  HttpResponse response;
+  response.body = ProofJson("old_size", *old_size, *tree_size, *proof);
+  call.done(std::move(response));
 }
 
 // ---- Reads ----

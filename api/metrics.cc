@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "api/witness_submitter.h"
+
 namespace api {
 
 void Metrics::CountRequest(int status) {
@@ -23,7 +25,25 @@ void Metrics::CountAppend(const ledger::Status& status, std::size_t events, doub
   latency_micros_sum_.fetch_add(static_cast<std::uint64_t>(seconds * 1e6), std::memory_order_relaxed);
 }
 
-std::string Metrics::Render(const ledger::EventStore& store) const {
+namespace {
+
+// A Prometheus label value: backslash, double quote and line feed escaped.
+std::string LabelValue(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\' || c == '"') out.push_back('\\');
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string Metrics::Render(const ledger::EventStore& store, const WitnessSubmitter* witnesses) const {
   std::ostringstream out;
   out << "# HELP ledger_http_requests_total HTTP requests answered, by status class.\n"
       << "# TYPE ledger_http_requests_total counter\n";
@@ -73,6 +93,13 @@ std::string Metrics::Render(const ledger::EventStore& store) const {
   out << "# HELP ledger_checkpoints_signed_total Checkpoints signed since ledgerd started (at most one a second).\n"
       << "# TYPE ledger_checkpoints_signed_total counter\n"
       << "ledger_checkpoints_signed_total " << stats.checkpoints << "\n";
+  if (witnesses != nullptr) {
+    out << "# HELP ledger_witness_cosigned_size Size of the latest checkpoint each witness cosigned (0: none yet).\n"
+        << "# TYPE ledger_witness_cosigned_size gauge\n";
+    for (const auto& [name, size] : witnesses->CosignedSizes()) {
+      out << "ledger_witness_cosigned_size{witness=\"" << LabelValue(name) << "\"} " << size << "\n";
+    }
+  }
   out << "# HELP ledger_verification_entries_verified Entries the background verification of the stored log has checked.\n"
       << "# TYPE ledger_verification_entries_verified gauge\n"
       << "ledger_verification_entries_verified " << verify_verified_.load() << "\n"

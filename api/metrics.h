@@ -12,6 +12,8 @@
 
 namespace api {
 
+class WitnessSubmitter;
+
 class Metrics {
  public:
   // One answered HTTP request with its status.
@@ -32,8 +34,9 @@ class Metrics {
   VerifyState verify_state() const { return static_cast<VerifyState>(verify_state_.load(std::memory_order_acquire)); }
   std::uint64_t verify_first_bad_index() const { return verify_first_bad_.load(std::memory_order_relaxed); }
 
-  // Every metric, with the store's gauges and commit counters read now.
-  std::string Render(const ledger::EventStore& store) const;
+  // Every metric, with the store's gauges and commit counters read now, and each witness's
+  // cosigned size when `witnesses` is not null.
+  std::string Render(const ledger::EventStore& store, const WitnessSubmitter* witnesses = nullptr) const;
 
   // Upper bounds of the append latency histogram, in seconds.
   static constexpr std::array<double, 11> kLatencyBuckets = {0.001, 0.002, 0.005, 0.01, 0.02, 0.05,

@@ -145,6 +145,13 @@ std::string WitnessSubmitter::Cosignatures(std::string_view checkpoint_text) con
   return lines;
 }
 
+std::vector<std::pair<std::string, std::uint64_t>> WitnessSubmitter::CosignedSizes() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<std::pair<std::string, std::uint64_t>> sizes;
+  for (const State& state : states_) sizes.emplace_back(state.config.key.name, state.cosigned_size);
+  return sizes;
+}
+
 void WitnessSubmitter::Run() {
   while (true) {
     {
@@ -217,6 +224,7 @@ void WitnessSubmitter::Submit(State* state, const std::string& note,
     std::lock_guard<std::mutex> lock(mutex_);
     state->cosigned_text = text;
     state->cosignature = std::move(found->line);
+    state->cosigned_size = checkpoint.size;
     return;
   }
   fail("409 twice");

@@ -23,6 +23,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "crypto/cosignature.h"
@@ -59,12 +60,17 @@ class WitnessSubmitter {
   // `checkpoint_text`, in the order the witnesses were configured; "" if none.
   std::string Cosignatures(std::string_view checkpoint_text) const;
 
+  // Each witness's cosigner key name and the size of the latest checkpoint it cosigned (0 before
+  // the first), in configured order: GET /metrics shows how far each lags the log.
+  std::vector<std::pair<std::string, std::uint64_t>> CosignedSizes() const;
+
  private:
   struct State {
     WitnessConfig config;
     std::uint64_t known_size = 0;    // The size the witness last cosigned, as we believe.
     std::string cosigned_text;       // The checkpoint text `cosignature` covers.
     std::string cosignature;         // Its verified line.
+    std::uint64_t cosigned_size = 0;  // Its size.
     std::chrono::steady_clock::time_point retry_after{};
   };
   void Run();

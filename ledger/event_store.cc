@@ -146,6 +146,19 @@ class EventStore::Impl {
     return stats_;
   }
   const RowReader& projection_rows() const { return projection_rows_; }
+  bool BackgroundWorkPending() const {
+    std::uint64_t value = 0;
+    for (const char* property : {"rocksdb.num-running-compactions", "rocksdb.num-running-flushes"}) {
+      if (rocks_.db->GetIntProperty(property, &value) && value > 0) return true;
+    }
+    for (rocksdb::ColumnFamilyHandle* family :
+         {rocks_.meta, rocks_.entries, rocks_.tree, rocks_.event_ids, rocks_.actors, rocks_.projections}) {
+      for (const char* property : {"rocksdb.compaction-pending", "rocksdb.mem-table-flush-pending"}) {
+        if (rocks_.db->GetIntProperty(family, property, &value) && value > 0) return true;
+      }
+    }
+    return false;
+  }
 
  private:
   void CheckLoop();
@@ -1127,5 +1140,6 @@ std::optional<v1::ActorRecord> EventStore::FindActor(const crypto::PublicKey& ke
   return impl_->FindActor(key);
 }
 StoreStats EventStore::stats() const { return impl_->stats(); }
+bool EventStore::BackgroundWorkPending() const { return impl_->BackgroundWorkPending(); }
 
 }  // namespace ledger

@@ -144,6 +144,9 @@ class EventStore {
   StoreStats stats() const;
   // Appends waiting to be checked or sequenced.
   std::size_t queue_depth() const;
+  // Whether RocksDB has flushes or compactions running or pending in any column family: after a
+  // bulk load, reads share the cores with them for a while.
+  bool BackgroundWorkPending() const;
 
   class Impl;
 

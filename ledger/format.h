@@ -52,5 +52,9 @@ std::optional<TreeHead> DecodeTreeHead(std::string_view bytes);
 // the concatenated 32-byte hashes of tree level 8 * tile level, indexes 256 * index onwards
 // (C2SP tlog-tiles; 256 hashes when full, fewer in the rightmost tile of a level).
 std::string EncodeTileKey(std::uint8_t tile_level, std::uint64_t tile_index);
+// Under this tile-level byte, the key of level-0 tile K holds its middle row: the hashes of tree
+// level 4 with indexes 16K onwards (16 when the tile is full). Derived from the tile, kept so a
+// proof computes a node of level 5 to 7 from at most 8 of them instead of up to 128 leaf hashes.
+inline constexpr std::uint8_t kMidRowTileLevel = 0x80;
 
 }  // namespace ledger::format

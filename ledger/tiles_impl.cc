@@ -9,18 +9,15 @@
 
 namespace ledger::internal {
 
-std::optional<crypto::Hash> NodeFromTiles(std::uint8_t level, std::uint64_t index, const TileFetch& fetch) {
-  const int tile_level = level / kTileHeight;
-  const int height = level % kTileHeight;  // Levels above the tile's base.
-  if (height > 0 && index > (UINT64_MAX >> height)) return std::nullopt;
-  const std::uint64_t first = index << height;  // First base node under (level, index).
-  const std::uint64_t count = std::uint64_t{1} << height;
-  const std::uint64_t offset = first % kTileWidth;
-  auto tile = fetch(static_cast<std::uint8_t>(tile_level), first / kTileWidth);
-  if (!tile || tile->size() < (offset + count) * crypto::kHashBytes) return std::nullopt;
+namespace {
+
+// The root of `count` (a power of two) consecutive 32-byte hashes of `row` from `offset`; nullopt
+// if the row is too short.
+std::optional<crypto::Hash> RootOfRow(const std::string& row, std::uint64_t offset, std::uint64_t count) {
+  if (row.size() < (offset + count) * crypto::kHashBytes) return std::nullopt;
   std::array<crypto::Hash, kTileWidth / 2> nodes;
   for (std::uint64_t i = 0; i < count; ++i) {
-    auto hash = crypto::HashFromBytes(std::string_view(*tile).substr((offset + i) * crypto::kHashBytes, crypto::kHashBytes));
+    auto hash = crypto::HashFromBytes(std::string_view(row).substr((offset + i) * crypto::kHashBytes, crypto::kHashBytes));
     assert(hash.has_value());  // The substring has exactly 32 bytes.
     nodes[i] = *hash;
   }
@@ -28,6 +25,28 @@ std::optional<crypto::Hash> NodeFromTiles(std::uint8_t level, std::uint64_t inde
     for (std::uint64_t i = 0; i < width / 2; ++i) nodes[i] = crypto::NodeHash(nodes[2 * i], nodes[2 * i + 1]);
   }
   return nodes[0];
+}
+
+}  // namespace
+
+std::optional<crypto::Hash> NodeFromTiles(std::uint8_t level, std::uint64_t index, const TileFetch& fetch) {
+  const int tile_level = level / kTileHeight;
+  const int height = level % kTileHeight;  // Levels above the tile's base.
+  if (height > 0 && index > (UINT64_MAX >> height)) return std::nullopt;
+  if (tile_level == 0 && height > kMidRowLevel) {
+    const std::uint64_t first = index << (height - kMidRowLevel);  // First level-4 node under it.
+    auto row = fetch(format::kMidRowTileLevel, first / kMidRowWidth);
+    if (row) {
+      if (auto node = RootOfRow(*row, first % kMidRowWidth, std::uint64_t{1} << (height - kMidRowLevel))) return node;
+    }
+    // No middle row (a store from before they were kept), or a short one: the tile has it all.
+  }
+  const std::uint64_t first = index << height;  // First base node under (level, index).
+  const std::uint64_t count = std::uint64_t{1} << height;
+  const std::uint64_t offset = first % kTileWidth;
+  auto tile = fetch(static_cast<std::uint8_t>(tile_level), first / kTileWidth);
+  if (!tile) return std::nullopt;
+  return RootOfRow(*tile, offset, count);
 }
 
 std::optional<crypto::Hash> TileNodeCache::Node(std::uint8_t level, std::uint64_t index, const TileFetch& fetch) {
@@ -85,10 +104,34 @@ Status TileWriter::Load(std::uint64_t size, const TileFetch& fetch) {
     }
     partials_.push_back(std::move(partial));
   }
+  // The rightmost level-0 tile's middle row, recomputed from the tile (a store from before
+  // middle rows were kept has none to read).
+  mid_row_ = Partial();
+  mid_row_.tile_index = size / kTileWidth;
+  if (!partials_.empty()) {
+    const std::string& leaves = partials_[0].hashes;
+    const std::uint64_t per_node = std::uint64_t{1} << kMidRowLevel;
+    for (std::uint64_t i = 0; (i + 1) * per_node * crypto::kHashBytes <= leaves.size(); ++i) {
+      mid_row_.hashes.append(crypto::AsBytes(*RootOfRow(leaves, i * per_node, per_node)));
+    }
+  }
   return Status::Ok();
 }
 
 void TileWriter::Add(const crypto::CompactTree::Node& node, rocksdb::WriteBatch* batch) {
+  if (node.level == kMidRowLevel) {
+    assert(node.index == mid_row_.tile_index * kMidRowWidth + mid_row_.hashes.size() / crypto::kHashBytes);
+    mid_row_.hashes.append(crypto::AsBytes(node.hash));
+    mid_row_.dirty = true;
+    if (mid_row_.hashes.size() == kMidRowWidth * crypto::kHashBytes) {
+      batch->Put(family_, format::EncodeTileKey(format::kMidRowTileLevel, mid_row_.tile_index), mid_row_.hashes)
+          .PermitUncheckedError();
+      mid_row_.tile_index += 1;
+      mid_row_.hashes.clear();
+      mid_row_.dirty = false;
+    }
+    return;
+  }
   if (node.level % kTileHeight != 0) return;
   const std::size_t tile_level = node.level / kTileHeight;
   if (partials_.size() <= tile_level) partials_.resize(tile_level + 1);
@@ -108,6 +151,11 @@ void TileWriter::Add(const crypto::CompactTree::Node& node, rocksdb::WriteBatch*
 }
 
 void TileWriter::Flush(rocksdb::WriteBatch* batch) {
+  if (mid_row_.dirty) {
+    batch->Put(family_, format::EncodeTileKey(format::kMidRowTileLevel, mid_row_.tile_index), mid_row_.hashes)
+        .PermitUncheckedError();
+    mid_row_.dirty = false;
+  }
   for (std::size_t tile_level = 0; tile_level < partials_.size(); ++tile_level) {
     Partial& partial = partials_[tile_level];
     if (!partial.dirty) continue;

@@ -29,12 +29,16 @@ namespace ledger::internal {
 inline constexpr int kTileHeight = 8;
 inline constexpr std::uint64_t kTileWidth = 256;
 static_assert(kTileWidth == (std::uint64_t{1} << kTileHeight));
+// A level-0 tile's middle row (format::kMidRowTileLevel): its nodes of tree level 4.
+inline constexpr int kMidRowLevel = 4;
+inline constexpr std::uint64_t kMidRowWidth = kTileWidth >> kMidRowLevel;
 
 // Reads the stored bytes of tile (level, index); nullopt if absent.
 using TileFetch = std::function<std::optional<std::string>(std::uint8_t tile_level, std::uint64_t tile_index)>;
 
-// Hash of the complete node (level, index), recomputed from its tile. nullopt if the tile is
-// missing or too short to hold the node (the node is not complete).
+// Hash of the complete node (level, index), recomputed from its tile: for levels 5 to 7 from the
+// level-0 tile's middle row when it holds the node's part of level 4, else from the tile itself.
+// nullopt if the tile is missing or too short to hold the node (the node is not complete).
 std::optional<crypto::Hash> NodeFromTiles(std::uint8_t level, std::uint64_t index, const TileFetch& fetch);
 
 // Every complete node inside the tiles of tile level 1 and above, computed once and kept. Each
@@ -70,8 +74,8 @@ class TileWriter {
   explicit TileWriter(rocksdb::ColumnFamilyHandle* family) : family_(family) {}
   // Resumes a tree of `size` leaves from stored tiles. kCorruption if a partial tile is missing.
   Status Load(std::uint64_t size, const TileFetch& fetch);
-  // Records a completed node; nodes on levels that are not multiples of 8 are ignored. A tile
-  // that becomes full is written to `batch` at once.
+  // Records a completed node; nodes on levels that are not multiples of 8 are ignored, but for
+  // level 4 (middle rows). A tile or middle row that becomes full is written to `batch` at once.
   void Add(const crypto::CompactTree::Node& node, rocksdb::WriteBatch* batch);
   // Writes every partial tile that grew since the last flush.
   void Flush(rocksdb::WriteBatch* batch);
@@ -84,6 +88,7 @@ class TileWriter {
   };
   rocksdb::ColumnFamilyHandle* family_;
   std::vector<Partial> partials_;  // One per tile level.
+  Partial mid_row_;  // The middle row of the rightmost level-0 tile.
 };
 
 }  // namespace ledger::internal

@@ -68,6 +68,18 @@ class Insider {
   void Delete(std::uint64_t index) {
     EXPECT_TRUE(db_->Delete({}, handles_[1], ledger::format::EncodeIndex(index)).ok());
   }
+  // Rows of the tree family (format.h EncodeTileKey).
+  std::string ReadTree(std::uint8_t tile_level, std::uint64_t tile_index) {
+    std::string bytes;
+    EXPECT_TRUE(db_->Get({}, handles_[2], ledger::format::EncodeTileKey(tile_level, tile_index), &bytes).ok());
+    return bytes;
+  }
+  void WriteTree(std::uint8_t tile_level, std::uint64_t tile_index, const std::string& bytes) {
+    EXPECT_TRUE(db_->Put({}, handles_[2], ledger::format::EncodeTileKey(tile_level, tile_index), bytes).ok());
+  }
+  void DeleteTree(std::uint8_t tile_level, std::uint64_t tile_index) {
+    EXPECT_TRUE(db_->Delete({}, handles_[2], ledger::format::EncodeTileKey(tile_level, tile_index)).ok());
+  }
   // Deletes a metadata key (format.h kMeta*), e.g. the checkpoint.
   void DeleteMeta(std::string_view key) {
     EXPECT_TRUE(db_->Delete({}, handles_[0], std::string(key)).ok());

@@ -500,9 +500,10 @@ ledger::Status Bench::Transparency(std::uint64_t entries) {
   Figure("full_tile_p50_us", r.tile_p50_us);
   Figure("full_tile_p99_us", r.tile_p99_us);
   Figure("node_hash_ns", r.node_hash_ns);
+  Figure("transparency_settle_seconds", r.settle_seconds);
   Line("transparency: " + std::to_string(r.entries) + " entries built by roster at " + Fixed(r.build_per_second) +
-       " events/s; served in process through the API handlers (one node hash costs " + Fixed(r.node_hash_ns) +
-       " ns on this machine now):");
+       " events/s, then " + Fixed(r.settle_seconds, 1) + " s until RocksDB's compactions finished; served in process "
+       "through the API handlers (one node hash costs " + Fixed(r.node_hash_ns) + " ns on this machine now):");
   Line("  inclusion proof p50 " + Fixed(r.inclusion_p50_us, 1) + " us, p99 " + Fixed(r.inclusion_p99_us, 1) +
        " us; consistency proof p50 " + Fixed(r.consistency_p50_us, 1) + " us, p99 " + Fixed(r.consistency_p99_us, 1) +
        " us (target p99 < 200 us at 10 million)");

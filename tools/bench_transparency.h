@@ -12,7 +12,8 @@ namespace tools {
 
 struct TransparencyBenchResult {
   std::uint64_t entries = 0;
-  double build_per_second = 0;  // Roster appends that built the log, durable.
+  double build_per_second = 0;  // Roster appends that built the log, durable (0: --dir reused).
+  double settle_seconds = 0;    // Waited after the build for RocksDB's compactions to finish.
   double inclusion_p50_us = 0, inclusion_p99_us = 0;
   double consistency_p50_us = 0, consistency_p99_us = 0;
   double tile_p50_us = 0, tile_p99_us = 0;  // Full level-0 tiles (8,192 bytes).

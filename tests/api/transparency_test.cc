@@ -2,6 +2,7 @@
 // proofs, checked by a client written only from the specifications (tests/rfc9162.h) that knows
 // the log's public key and nothing else about the ledger's code.
 #include <gtest/gtest.h>
+#include <google/protobuf/util/json_util.h>
 #include <simdjson.h>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -15,6 +16,7 @@
 #include "api/request_auth.h"
 #include "api/server.h"
 #include "crypto/note.h"
+#include "ledger/api.pb.h"
 #include "ledger/event_signer.h"
 #include "tests/rfc9162.h"
 #include "tests/test_ledger.h"
@@ -210,6 +212,36 @@ TEST_F(TransparencyTest, ConsistencyBetweenEqualSizesIsAnEmptyList) {
   const Answer answer = Get("/v1/proofs/consistency?old_size=300&tree_size=300");
   ASSERT_EQ(answer.status, 200);
   EXPECT_EQ(answer.body, "{\"old_size\":\"300\",\"tree_size\":\"300\",\"hashes\":[]}\n");
+}
+
+// The proof answers are written by hand for speed: byte for byte the proto3 JSON of the
+// documented apiv1 messages.
+TEST_F(TransparencyTest, ProofAnswersAreTheProtoJsonOfTheirMessages) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  ledger::api::v1::InclusionProof inclusion;
+  inclusion.set_index(7);
+  inclusion.set_tree_size(300);
+  const auto inclusion_hashes = ledger_->store().InclusionProof(7, 300);
+  ASSERT_TRUE(inclusion_hashes.ok());
+  for (const crypto::Hash& hash : *inclusion_hashes) {
+    inclusion.add_hashes(crypto::Base64Encode(crypto::AsBytes(hash)));
+  }
+  std::string expected;
+  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(inclusion, &expected, options).ok());
+  EXPECT_EQ(Get("/v1/proofs/inclusion?index=7&tree_size=300").body, expected + "\n");
+  ledger::api::v1::ConsistencyProof consistency;
+  consistency.set_old_size(9);
+  consistency.set_tree_size(300);
+  const auto consistency_hashes = ledger_->store().ConsistencyProof(9, 300);
+  ASSERT_TRUE(consistency_hashes.ok());
+  for (const crypto::Hash& hash : *consistency_hashes) {
+    consistency.add_hashes(crypto::Base64Encode(crypto::AsBytes(hash)));
+  }
+  expected.clear();
+  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(consistency, &expected, options).ok());
+  EXPECT_EQ(Get("/v1/proofs/consistency?old_size=9&tree_size=300").body, expected + "\n");
 }
 
 TEST_F(TransparencyTest, ProofBeyondTheLogIsNotFound) {

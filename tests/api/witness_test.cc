@@ -189,6 +189,18 @@ TEST_F(WitnessTest, CheckpointIsServedWithAVerifyingCosignature) {
   EXPECT_EQ(served, t.store().checkpoint() + found->line);
 }
 
+TEST_F(WitnessTest, MetricsGiveTheSizeEachWitnessCosigned) {
+  ASSERT_NO_FATAL_FAILURE(StartWitness());
+  ASSERT_NO_FATAL_FAILURE(StartLedgerd());
+  const std::string served = WaitForCosignedCheckpoint();
+  const Response metrics = Send(server_->port(), http::verb::get, "/metrics");
+  ASSERT_EQ(metrics.status, 200u);
+  EXPECT_NE(metrics.body.find("\nledger_witness_cosigned_size{witness=\"" + std::string(kWitnessName) + "\"} " +
+                              std::to_string(SizeOf(served)) + "\n"),
+            std::string::npos)
+      << metrics.body;
+}
+
 TEST_F(WitnessTest, LaterCheckpointIsCosignedWithAConsistencyProof) {
   ASSERT_NO_FATAL_FAILURE(StartWitness());
   ASSERT_NO_FATAL_FAILURE(StartLedgerd());

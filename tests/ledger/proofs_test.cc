@@ -9,6 +9,8 @@
 
 #include "crypto/note.h"
 #include "ledger/event_signer.h"
+#include "ledger/format.h"
+#include "tests/insider.h"
 #include "tests/rfc9162.h"
 #include "tests/test_ledger.h"
 
@@ -235,6 +237,81 @@ TEST_F(ProofsTest, EachEntryOfAPartialBundleHashesToItsLevelZeroTileHash) {
   for (std::size_t i = 0; i < entries.size(); ++i) {
     EXPECT_EQ(rfc9162::LeafHash(entries[i]), tile.substr(i * 32, 32)) << i;
   }
+}
+
+// Appends `count` documents from `first` in one roster.
+void AppendDocuments(TestLedger* ledger, std::uint64_t first, std::uint64_t count) {
+  std::vector<ledger::v1::Event> events;
+  for (std::uint64_t i = first; i < first + count; ++i) events.push_back(TestLedger::Document("doc-" + std::to_string(i)));
+  ledger::v1::RosterHeader header;
+  header.set_origin(testing_ledger::kOrigin);
+  header.set_roster_id("roster-" + std::to_string(first));
+  header.set_timestamp_ms(testing_ledger::kTime);
+  ASSERT_TRUE(ledger->store().AppendRoster(ledger::SignRoster(header, events, ledger->admin())).ok());
+}
+
+// Every inclusion proof of the tree of the whole log verifies against the spec's root.
+void ExpectEveryInclusionProofVerifies(TestLedger* ledger) {
+  const std::uint64_t size = ledger->store().size();
+  std::vector<Bytes> leaves;
+  for (std::uint64_t i = 0; i < size; ++i) leaves.push_back(rfc9162::LeafHash(*ledger->store().ReadEntry(i)));
+  const Bytes root = rfc9162::Mth(leaves, 0, size);
+  for (std::uint64_t index = 0; index < size; ++index) {
+    auto proof = ledger->store().InclusionProof(index, size);
+    ASSERT_TRUE(proof.ok()) << proof.status().ToString();
+    EXPECT_TRUE(rfc9162::VerifyInclusion(index, size, leaves[index], AsBytes(*proof), root)) << index;
+  }
+}
+
+// A level-0 tile's middle row (its level-4 nodes) grows across batches and reopens: the store
+// recomputes the rightmost one from its tile at open, and proofs taken from it still verify.
+TEST(MiddleRowTest, ProofsVerifyAfterTheStoreReopenedInsideATile) {
+  TestLedger ledger;
+  ASSERT_NO_FATAL_FAILURE(AppendDocuments(&ledger, 1, 40));  // Tile 0 holds 41: two full groups of 16.
+  ledger.Reopen();
+  ASSERT_NO_FATAL_FAILURE(AppendDocuments(&ledger, 41, 250));  // Into tile 1.
+  ledger.Reopen();
+  ASSERT_NO_FATAL_FAILURE(AppendDocuments(&ledger, 291, 7));
+  ASSERT_EQ(ledger.store().size(), 298u);
+  ExpectEveryInclusionProofVerifies(&ledger);
+}
+
+// Stores from before middle rows were kept have none: proofs come from the tiles alone.
+TEST(MiddleRowTest, ProofsVerifyWithoutMiddleRows) {
+  TestLedger ledger;
+  ASSERT_NO_FATAL_FAILURE(AppendDocuments(&ledger, 1, 299));
+  ledger.Close();
+  {
+    testing_ledger::Insider insider(ledger.dir());
+    insider.DeleteTree(ledger::format::kMidRowTileLevel, 0);
+    insider.DeleteTree(ledger::format::kMidRowTileLevel, 1);
+  }
+  ledger.Open();
+  ExpectEveryInclusionProofVerifies(&ledger);
+}
+
+// The middle row is read: a node of level 5 to 7 is computed from it, not from the tile.
+TEST(MiddleRowTest, NodesAboveLevelFourComeFromTheMiddleRow) {
+  TestLedger ledger;
+  ASSERT_NO_FATAL_FAILURE(AppendDocuments(&ledger, 1, 299));
+  auto before = ledger.store().InclusionProof(255, 256);
+  ASSERT_TRUE(before.ok());
+  ledger.Close();
+  {
+    // An insider swaps the first two level-4 nodes of tile 0's middle row.
+    testing_ledger::Insider insider(ledger.dir());
+    std::string row = insider.ReadTree(ledger::format::kMidRowTileLevel, 0);
+    ASSERT_EQ(row.size(), 16u * 32);
+    insider.WriteTree(ledger::format::kMidRowTileLevel, 0, row.substr(32, 32) + row.substr(0, 32) + row.substr(64));
+  }
+  ledger.Open();
+  auto after = ledger.store().InclusionProof(255, 256);
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->size(), 8u);
+  // Entry 255's siblings: node (k, (255 >> k) - 1) of each level k. Only the level-7 one, over
+  // level-4 nodes 0 to 7, covers the swapped pair.
+  for (std::size_t level = 0; level < 7; ++level) EXPECT_EQ((*after)[level], (*before)[level]) << level;
+  EXPECT_NE((*after)[7], (*before)[7]);
 }
 
 // A log with full level-1 tiles (65,536 entries each), whose upper nodes proofs take from
