@@ -73,6 +73,9 @@ inline constexpr std::size_t background_verify_threads = 1;
 // Verification reads the log in windows of this many entries and verifies their signatures in
 // parallel; it bounds verify's memory.
 inline constexpr std::size_t verify_window_entries = 16'384;
+// Verification workers take entries of a window in chunks of this many (about 3 ms of signature
+// checks): small enough that they finish a window together, large enough that taking one is noise.
+inline constexpr std::size_t verify_chunk_entries = 64;
 
 // RocksDB memory, shared by all column families of one open store. Memtables: a write that
 // would take them past this flushes the largest first; 192 MiB holds some 400,000 entries

@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <atomic>
 #include <future>
 #include <thread>
 
@@ -67,13 +68,18 @@ class Walker {
   void ParallelCheck(std::vector<Decoded>& window) {
     std::vector<std::thread> workers;
     const std::size_t n = window.size();
+    // Workers take chunks of consecutive entries as they finish the last: the walker's thread
+    // shares the cores with them, so equal fixed slices would leave one worker idle at the end.
+    std::atomic<std::size_t> next_chunk{0};
     for (std::size_t t = 0; t < threads_; ++t) {
-      workers.emplace_back([&, t] {
+      workers.emplace_back([&] {
         pthread_setname_np(pthread_self(), "verify-check");
-        // Contiguous slices: neighbouring entries (and their cache lines) stay on one thread.
-        const std::size_t begin = n * t / threads_;
-        const std::size_t end = n * (t + 1) / threads_;
-        for (std::size_t i = begin; i < end; ++i) DecodeAndCheck(&window[i], origin_, &cache_);
+        for (;;) {
+          const std::size_t begin = next_chunk.fetch_add(ledger::constants::verify_chunk_entries);
+          if (begin >= n) return;
+          const std::size_t end = std::min(n, begin + ledger::constants::verify_chunk_entries);
+          for (std::size_t i = begin; i < end; ++i) DecodeAndCheck(&window[i], origin_, &cache_);
+        }
       });
     }
     for (auto& worker : workers) worker.join();
@@ -236,8 +242,8 @@ ledger::Result<VerifyReport> VerifyEntries(const EntrySource& source, const Veri
     }
     return s;
   };
-  // Two windows in flight: workers check signatures of one while this thread reads the next and
-  // walks the chain, actors and tree of the other.
+  // Two windows in flight: workers check the signatures of one while this thread reads the next
+  // from the source, then walks the chain, actors and tree of the first while they check the next.
   std::vector<Decoded> windows[2];
   Status status = read_window(&windows[0]);
   if (!status.ok()) return status;
@@ -245,9 +251,12 @@ ledger::Result<VerifyReport> VerifyEntries(const EntrySource& source, const Veri
   for (int k = 0; !windows[k % 2].empty(); ++k) {
     std::vector<Decoded>& current = windows[k % 2];
     std::vector<Decoded>& next = windows[(k + 1) % 2];
+    status = read_window(&next);  // `next` was walked in the previous round: free to refill.
+    if (!status.ok()) {
+      checking.wait();
+      return status;
+    }
     checking.wait();
-    status = read_window(&next);
-    if (!status.ok()) return status;
     checking = std::async(std::launch::async, [&walker, &next] { walker.ParallelCheck(next); });
     bool good = walker.VerifySequential(current);
     if (options.progress) options.progress(walker.next(), checkpoint->size);

@@ -46,7 +46,7 @@ constexpr const char* kOrigin = "bench-ledger";
 constexpr std::size_t kSubmitters = 64;
 // Events signed ahead of a timed round; bounds the bench's own memory on a 10-million run.
 constexpr std::size_t kRoundEventsMax = 100'000;
-constexpr double kLimitSeconds = 1.5;
+constexpr double kLimitSeconds = 1.0;
 // Balance requests signed ahead per second of the load: above the 20,000/s target with room; if
 // a faster machine answers them all early, the phase ends early and says so.
 constexpr double kBalanceRateCeiling = 50'000;
@@ -131,7 +131,7 @@ struct Bench {
   bool http = true;        // Also signed appends over HTTP (--no-http skips them).
   std::size_t pipeline = 1;       // HTTP requests written back to back per connection (--pipeline).
   std::size_t connections = 64;   // Connections of the balance load (--connections).
-  double balance_seconds = 5;     // Length of the balance load (--balance-seconds; 0 skips it).
+  double balance_seconds = 3;     // Length of the balance load (--balance-seconds; 0 skips it).
   std::string origin = kOrigin;   // The ledger's; a running ledgerd's with --server.
   std::string event_prefix = "bench-";  // Event ids are the prefix and a counter.
   std::atomic<std::uint64_t> signed_event_bytes{0};  // Of every event signed, for the mean size.
@@ -880,7 +880,7 @@ int RunBench(const std::vector<std::string>& argv) {
   auto window = ParseUint(args->GetOr("window", "8"));
   auto pipeline = ParseUint(args->GetOr("pipeline", "1"));
   auto connections = ParseUint(args->GetOr("connections", "64"));
-  auto balance_seconds = ParseUint(args->GetOr("balance-seconds", "5"));
+  auto balance_seconds = ParseUint(args->GetOr("balance-seconds", "3"));
   if (!events || !roster_events || !fund_events || !window || *window == 0 || *window > 4096 || !pipeline ||
       *pipeline == 0 || *pipeline > kHttpPipelineMax || !connections || *connections == 0 ||
       *connections > kHttpConnectionsMax || !balance_seconds || *balance_seconds > kBalanceSecondsMax ||
