@@ -322,13 +322,7 @@ TEST(LargeProofsTest, ProofsOfALogWithAFullLevelOneTileVerify) {
   constexpr std::uint64_t kSize = 70'000;
   for (std::uint64_t first = 1; first < kSize;) {
     const std::uint64_t count = std::min<std::uint64_t>(10'000, kSize - first);
-    std::vector<ledger::v1::Event> events;
-    for (std::uint64_t i = first; i < first + count; ++i) events.push_back(TestLedger::Document("doc-" + std::to_string(i)));
-    ledger::v1::RosterHeader header;
-    header.set_origin(testing_ledger::kOrigin);
-    header.set_roster_id("roster-" + std::to_string(first));
-    header.set_timestamp_ms(testing_ledger::kTime);
-    ASSERT_TRUE(ledger.store().AppendRoster(ledger::SignRoster(header, events, ledger.admin())).ok());
+    ASSERT_NO_FATAL_FAILURE(AppendDocuments(&ledger, first, count));
     first += count;
   }
   ASSERT_EQ(ledger.store().size(), kSize);
