@@ -164,12 +164,24 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     // A handler that answers at once (reads) answers on this thread, inside Handle: no hand-off.
     // Appends answer later from the store's threads, through the connection's strand.
     handling_thread_.store(std::this_thread::get_id(), std::memory_order_relaxed);
-    api_->Handle(std::move(call), [self = this->shared_from_this(), seq](HttpResponse response) {
-      if (self->handling_thread_.load(std::memory_order_relaxed) == std::this_thread::get_id()) {
-        return self->Answer(seq, std::move(response));
+    // An append's callback runs on the store's thread and may be its last to touch the server:
+    // it gives its reference to the session away to the posted answer, and counts as a request
+    // in flight until it has let go of the strand too, so Stop waits for it before the
+    // io_context (which ~Session and the strand need) is destroyed.
+    api_->Handle(std::move(call), [self = this->shared_from_this(), seq](HttpResponse response) mutable {
+      std::shared_ptr<Session> session = std::move(self);
+      if (session->handling_thread_.load(std::memory_order_relaxed) == std::this_thread::get_id()) {
+        return session->Answer(seq, std::move(response));
       }
-      asio::post(self->stream_.get_executor(),
-                 [self, seq, response = std::move(response)]() mutable { self->Answer(seq, std::move(response)); });
+      Drain* drain = session->drain_;
+      drain->Started();
+      {
+        auto executor = session->stream_.get_executor();
+        asio::post(executor, [session = std::move(session), seq, response = std::move(response)]() mutable {
+          session->Answer(seq, std::move(response));
+        });
+      }
+      drain->Finished();
     });
     handling_thread_.store(std::thread::id(), std::memory_order_relaxed);
     Read();

@@ -763,12 +763,16 @@ void EventStore::Impl::CommitLoop() {
 void EventStore::Impl::Reply(Work* work, Status status) {
   if (work->queued) queued_.fetch_sub(work->weight(), std::memory_order_relaxed);
   work->queued = false;
+  // The callback is destroyed here, once it has run, not with its batch: what it holds is
+  // released as soon as its caller has the answer.
   if (work->is_roster) {
-    if (status.ok()) work->done_roster(std::move(work->receipts));
-    else work->done_roster(std::move(status));
+    EventStore::RosterCallback done = std::move(work->done_roster);
+    if (status.ok()) done(std::move(work->receipts));
+    else done(std::move(status));
   } else {
-    if (status.ok()) work->done_event(work->receipts.front());
-    else work->done_event(std::move(status));
+    EventStore::AppendCallback done = std::move(work->done_event);
+    if (status.ok()) done(work->receipts.front());
+    else done(std::move(status));
   }
 }
 
