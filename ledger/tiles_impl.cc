@@ -118,36 +118,31 @@ Status TileWriter::Load(std::uint64_t size, const TileFetch& fetch) {
   return Status::Ok();
 }
 
+// Appends `hash` to `row` (whose next node is `index`); a row that reaches `width` hashes is
+// written under `key_level` at once and the next row begins.
+void TileWriter::Extend(TileWriter::Partial* row, std::uint8_t key_level, std::uint64_t width, std::uint64_t index,
+                        const crypto::Hash& hash, rocksdb::WriteBatch* batch) {
+  // Nodes of one level complete in index order, so each lands at the end of its row.
+  assert(index == row->tile_index * width + row->hashes.size() / crypto::kHashBytes);
+  (void)index;
+  row->hashes.append(crypto::AsBytes(hash));
+  row->dirty = true;
+  if (row->hashes.size() == width * crypto::kHashBytes) {
+    batch->Put(family_, format::EncodeTileKey(key_level, row->tile_index), row->hashes).PermitUncheckedError();
+    row->tile_index += 1;
+    row->hashes.clear();
+    row->dirty = false;
+  }
+}
+
 void TileWriter::Add(const crypto::CompactTree::Node& node, rocksdb::WriteBatch* batch) {
   if (node.level == kMidRowLevel) {
-    assert(node.index == mid_row_.tile_index * kMidRowWidth + mid_row_.hashes.size() / crypto::kHashBytes);
-    mid_row_.hashes.append(crypto::AsBytes(node.hash));
-    mid_row_.dirty = true;
-    if (mid_row_.hashes.size() == kMidRowWidth * crypto::kHashBytes) {
-      batch->Put(family_, format::EncodeTileKey(format::kMidRowTileLevel, mid_row_.tile_index), mid_row_.hashes)
-          .PermitUncheckedError();
-      mid_row_.tile_index += 1;
-      mid_row_.hashes.clear();
-      mid_row_.dirty = false;
-    }
-    return;
+    return Extend(&mid_row_, format::kMidRowTileLevel, kMidRowWidth, node.index, node.hash, batch);
   }
   if (node.level % kTileHeight != 0) return;
   const std::size_t tile_level = node.level / kTileHeight;
   if (partials_.size() <= tile_level) partials_.resize(tile_level + 1);
-  Partial& partial = partials_[tile_level];
-  // Nodes of one level complete in index order, so each lands at the end of its tile.
-  assert(node.index == partial.tile_index * kTileWidth + partial.hashes.size() / crypto::kHashBytes);
-  partial.hashes.append(crypto::AsBytes(node.hash));
-  partial.dirty = true;
-  if (partial.hashes.size() == kTileWidth * crypto::kHashBytes) {
-    batch->Put(family_, format::EncodeTileKey(static_cast<std::uint8_t>(tile_level), partial.tile_index),
-               partial.hashes)
-        .PermitUncheckedError();
-    partial.tile_index += 1;
-    partial.hashes.clear();
-    partial.dirty = false;
-  }
+  Extend(&partials_[tile_level], static_cast<std::uint8_t>(tile_level), kTileWidth, node.index, node.hash, batch);
 }
 
 void TileWriter::Flush(rocksdb::WriteBatch* batch) {

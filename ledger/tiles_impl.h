@@ -87,6 +87,9 @@ class TileWriter {
     bool dirty = false;
   };
   rocksdb::ColumnFamilyHandle* family_;
+  void Extend(Partial* row, std::uint8_t key_level, std::uint64_t width, std::uint64_t index,
+              const crypto::Hash& hash, rocksdb::WriteBatch* batch);
+
   std::vector<Partial> partials_;  // One per tile level.
   Partial mid_row_;  // The middle row of the rightmost level-0 tile.
 };
