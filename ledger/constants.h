@@ -90,6 +90,11 @@ inline constexpr std::size_t entries_memtable_bytes = 64 << 20;
 inline constexpr std::size_t other_memtable_bytes = 16 << 20;
 // One active memtable per column family (six families) fits the budget.
 static_assert(entries_memtable_bytes + 5 * other_memtable_bytes <= memtable_bytes_max);
+// Flushes and compactions sync their output every this many bytes as they write it. Without it
+// a flush of the entries memtable left ~40 MB for one final fsync, and the group commit's WAL
+// fsync queued behind it: a 20-45 ms stall once per flush, the worst of `ledgerctl bench`'s
+// half-load latencies.
+inline constexpr std::uint64_t background_bytes_per_sync = 1 << 20;
 
 // Fund flows (ledger/funds.h). The largest amount one event may carry: 1 trillion yuan, far
 // beyond any employment fund, so a typo of many digits is refused while sums of the largest

@@ -95,6 +95,7 @@ Result<RocksHandles> OpenRocks(const std::string& path, OpenMode mode) {
   options.create_missing_column_families = mode == OpenMode::kCreate;
   options.paranoid_checks = true;
   options.max_background_jobs = 2;
+  options.bytes_per_sync = constants::background_bytes_per_sync;
   // The vector memtable of a rebuild takes one writer at a time.
   options.allow_concurrent_memtable_write = mode != OpenMode::kRebuild;
   // Bounded memory (ledger/constants.h): one memtable budget and one block cache per open store.

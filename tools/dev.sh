@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(g++ cmake ninja-build pkg-config librocksdb-dev libsodium-dev libssl-dev libboost-dev
           libsimdjson-dev libprotobuf-dev protobuf-compiler libgtest-dev libgmock-dev
-          libbenchmark-dev)
+          libbenchmark-dev libgoogle-perftools-dev)
 JOBS=$(nproc)
 
 install_missing() {
