@@ -54,12 +54,29 @@ class Drain {
     std::unique_lock lock(mu_);
     return idle_.wait_until(lock, deadline, [this] { return in_flight_ == 0; });
   }
+  // A call into the Api whose callback has not finished yet (an append waits in the store).
+  void CallStarted() {
+    std::lock_guard lock(mu_);
+    ++calls_;
+  }
+  // The callback's last touch of the server.
+  void CallFinished() {
+    std::lock_guard lock(mu_);
+    if (--calls_ == 0) idle_.notify_all();
+  }
+  // Waits, without a deadline, until every callback has run: the store runs each one (with the
+  // receipt, or with the refusal if it is closing), and none may outlive the io_context.
+  void WaitCallsDone() {
+    std::unique_lock lock(mu_);
+    idle_.wait(lock, [this] { return calls_ == 0; });
+  }
 
  private:
   std::atomic<bool> stopping_{false};
   std::mutex mu_;
-  std::condition_variable idle_;
+  std::condition_variable idle_;  // in_flight_ or calls_ reached zero.
   std::size_t in_flight_ = 0;
+  std::size_t calls_ = 0;
 };
 
 // One connection. Requests are read one after another (HTTP/1.1 pipelining) while fewer than
@@ -168,12 +185,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     // it gives its reference to the session away to the posted answer, and counts as a request
     // in flight until it has let go of the strand too, so Stop waits for it before the
     // io_context (which ~Session and the strand need) is destroyed.
+    // Stop waits for every call's callback (Drain::WaitCallsDone), however long the store takes.
+    drain_->CallStarted();
     api_->Handle(std::move(call), [self = this->shared_from_this(), seq](HttpResponse response) mutable {
       std::shared_ptr<Session> session = std::move(self);
-      if (session->handling_thread_.load(std::memory_order_relaxed) == std::this_thread::get_id()) {
-        return session->Answer(seq, std::move(response));
-      }
       Drain* drain = session->drain_;
+      if (session->handling_thread_.load(std::memory_order_relaxed) == std::this_thread::get_id()) {
+        session->Answer(seq, std::move(response));
+        return drain->CallFinished();
+      }
       drain->Started();
       {
         auto executor = session->stream_.get_executor();
@@ -182,6 +202,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         });
       }
       drain->Finished();
+      drain->CallFinished();
     });
     handling_thread_.store(std::thread::id(), std::memory_order_relaxed);
     Read();
@@ -437,6 +458,10 @@ class Server::Impl {
     if (!threads_.empty()) {
       drain_.WaitIdle(std::chrono::steady_clock::now() + std::chrono::seconds(ledger::constants::http_drain_seconds));
     }
+    // Answers not written by now are dropped with their connections, but an append still in the
+    // store will call back into a session, its strand and the drain: wait for it, so that no
+    // callback outlives the server (the store answers every accepted append, even when closing).
+    drain_.WaitCallsDone();
     io_.stop();
     for (auto& thread : threads_) thread.join();
     threads_.clear();

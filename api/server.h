@@ -51,8 +51,9 @@ class Server {
   // The bound port (useful with port 0).
   std::uint16_t port() const;
   // Stops accepting; answers the requests already read (appends once durable; later requests get
-  // 503), waiting at most constants::http_drain_seconds; closes connections, joins the I/O
-  // threads. Idempotent.
+  // 503), waiting at most constants::http_drain_seconds for the answers to be written; then waits
+  // for every append still in the store to call back (the store always does, if only to refuse
+  // it when closing), closes connections, joins the I/O threads. Idempotent.
   void Stop();
 
  private:
