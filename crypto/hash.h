@@ -36,6 +36,8 @@ class Sha256Builder {
 
 // RFC 6962 section 2.1: leaf hash = SHA-256(0x00 || leaf), node hash = SHA-256(0x01 || left || right).
 Hash LeafHash(std::string_view leaf);
+// The leaf hash of the concatenation head || tail, without copying them into one buffer.
+Hash LeafHash(std::string_view head, std::string_view tail);
 Hash NodeHash(const Hash& left, const Hash& right);
 // Merkle tree hash of the empty tree: SHA-256 of the empty string.
 Hash EmptyTreeHash();

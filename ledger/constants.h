@@ -54,6 +54,10 @@ inline constexpr std::size_t append_queue_max = 65'536;
 // of a WriteBatch (a roster may exceed it: a roster is never split across batches).
 inline constexpr std::size_t commit_batch_entries_max = 8'192;
 static_assert(commit_batch_entries_max <= append_queue_max);
+// What one entry adds to a commit's WriteBatch beyond its envelope and event id: the entry's own
+// fields (index, previous hash, time: under 60 bytes), two keys, record headers, and its share of
+// tile rows (32 bytes a leaf, plus the levels above). Sizes the batch's buffer up front.
+inline constexpr std::size_t entry_write_overhead_bytes = 160;
 // Stateless checks (decode, signature) are handed to workers in chunks of this many appends.
 // An append waits for its whole chunk (about 60 us of Ed25519 per event) before it can be
 // sequenced, so chunks stay small: 8 costs under 0.5 ms of latency and one lock per 8 events.

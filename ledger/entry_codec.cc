@@ -20,10 +20,10 @@ void AppendVarint(std::uint64_t value, std::string* out) {
 
 }  // namespace
 
-std::string EncodeLogEntry(std::uint64_t index, const crypto::Hash& previous_hash,
-                           std::int64_t sequenced_ms, std::string_view signed_event_bytes) {
+std::string EncodeLogEntryHead(std::uint64_t index, const crypto::Hash& previous_hash,
+                               std::int64_t sequenced_ms, std::size_t signed_event_size) {
   std::string out;
-  out.reserve(signed_event_bytes.size() + 64);
+  out.reserve(64);
   if (index != 0) {
     out.push_back(kIndexTag);
     AppendVarint(index, &out);
@@ -36,11 +36,17 @@ std::string EncodeLogEntry(std::uint64_t index, const crypto::Hash& previous_has
     // int64 varints encode negative values as their two's complement in 10 bytes.
     AppendVarint(static_cast<std::uint64_t>(sequenced_ms), &out);
   }
-  if (!signed_event_bytes.empty()) {
+  if (signed_event_size != 0) {
     out.push_back(kSignedEventTag);
-    AppendVarint(signed_event_bytes.size(), &out);
-    out.append(signed_event_bytes);
+    AppendVarint(signed_event_size, &out);
   }
+  return out;
+}
+
+std::string EncodeLogEntry(std::uint64_t index, const crypto::Hash& previous_hash,
+                           std::int64_t sequenced_ms, std::string_view signed_event_bytes) {
+  std::string out = EncodeLogEntryHead(index, previous_hash, sequenced_ms, signed_event_bytes.size());
+  out.append(signed_event_bytes);
   return out;
 }
 

@@ -14,5 +14,9 @@ namespace ledger {
 
 std::string EncodeLogEntry(std::uint64_t index, const crypto::Hash& previous_hash,
                            std::int64_t sequenced_ms, std::string_view signed_event_bytes);
+// The same entry's bytes up to its envelope: EncodeLogEntry(...) is this head followed by the
+// envelope bytes, so the sequencer hashes and stores the two parts without joining them.
+std::string EncodeLogEntryHead(std::uint64_t index, const crypto::Hash& previous_hash,
+                               std::int64_t sequenced_ms, std::size_t signed_event_size);
 
 }  // namespace ledger

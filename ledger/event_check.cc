@@ -220,7 +220,7 @@ Result<std::vector<CheckedEvent>> CheckSignedRoster(std::string_view signed_rost
       return Status(Code::kDuplicateId, "roster event " + std::to_string(i) + ": event id '" +
                                             out.event.event_id() + "' appears twice in the roster");
     }
-    out.event_bytes = roster.events(i);
+    out.event_bytes = std::move(*roster.mutable_events(i));  // Not read from `roster` again.
     scratch.set_event(out.event_bytes);
     proof->set_leaf_index(static_cast<std::uint64_t>(i));
     const std::vector<crypto::Hash> path = tree.InclusionProof(static_cast<std::uint64_t>(i));

@@ -75,6 +75,7 @@ struct PendingEntry {
 
 // One group commit: built by the sequencer, written and answered by the committer.
 struct Batch {
+  explicit Batch(std::size_t reserved_bytes) : write(reserved_bytes) {}
   rocksdb::WriteBatch write;
   std::vector<std::unique_ptr<Work>> accepted;  // Replied to after the write.
   std::unordered_map<std::string, PendingEntry> entries_by_id;
@@ -502,7 +503,15 @@ void EventStore::Impl::SequenceLoop() {
 
 // Sequences a group of checked appends into one batch; null when none was accepted.
 std::shared_ptr<Batch> EventStore::Impl::BuildBatch(std::vector<std::unique_ptr<Work>> group) {
-  auto batch = std::make_shared<Batch>();
+  // The write batch's buffer is reserved once: grown by doubling, a roster's 10 MB were copied
+  // about twice over on the sequencer's thread.
+  std::size_t reserved_bytes = 0;
+  for (const auto& work : group) {
+    for (const CheckedEvent& event : work->events) {
+      reserved_bytes += event.envelope_bytes.size() + event.event.event_id().size() + constants::entry_write_overhead_bytes;
+    }
+  }
+  auto batch = std::make_shared<Batch>(reserved_bytes);
   {
     // Taken before the lookup: every batch not yet durable when the lookup reads is this one.
     std::lock_guard<std::mutex> lock(commit_mutex_);
@@ -679,13 +688,18 @@ Status EventStore::Impl::ApplyAll(const std::vector<CheckedEvent>& events, rocks
 Receipt EventStore::Impl::AddEntry(const CheckedEvent& event, Batch* batch) {
   assert(!event.envelope_bytes.empty());  // The append-path checks serialized it.
   const std::uint64_t index = next_index_++;
-  const std::string bytes = EncodeLogEntry(index, previous_hash_, NowMs(), event.envelope_bytes);
+  // The entry is its head and the envelope the check stage serialized: hashed and written as
+  // two parts, so the envelope is copied once, into the write batch.
+  const std::string head = EncodeLogEntryHead(index, previous_hash_, NowMs(), event.envelope_bytes.size());
   // The event and envelope limits of constants.h keep every entry within a tlog-tiles entry
   // bundle's 2-byte length (static_assert there).
-  assert(bytes.size() <= constants::entry_bytes_max);
-  const crypto::Hash entry_hash = crypto::LeafHash(bytes);
+  assert(head.size() + event.envelope_bytes.size() <= constants::entry_bytes_max);
+  const crypto::Hash entry_hash = crypto::LeafHash(head, event.envelope_bytes);
   const std::string key = format::EncodeIndex(index);
-  batch->write.Put(rocks_.entries, key, bytes).PermitUncheckedError();
+  const rocksdb::Slice key_part(key);
+  const rocksdb::Slice value_parts[2] = {head, event.envelope_bytes};
+  batch->write.Put(rocks_.entries, rocksdb::SliceParts(&key_part, 1), rocksdb::SliceParts(value_parts, 2))
+      .PermitUncheckedError();
   batch->write.Put(rocks_.event_ids, event.event.event_id(), key).PermitUncheckedError();
   tree_.Append(entry_hash, [&](const crypto::CompactTree::Node& node) { tiles_.Add(node, &batch->write); });
   assert(tree_.size() == next_index_);  // The tree has one leaf per entry.

@@ -45,6 +45,13 @@ TEST(EntryCodecTest, MatchesProtobufForNegativeTime) {
   EXPECT_EQ(EncodeLogEntry(7, previous, -1, Envelope()), ProtobufBytes(7, previous, -1, Envelope()));
 }
 
+TEST(EntryCodecTest, HeadThenEnvelopeIsTheWholeEntry) {
+  const crypto::Hash previous = crypto::Sha256("previous");
+  const std::string envelope = Envelope();
+  EXPECT_EQ(EncodeLogEntryHead(42, previous, 1735689600123, envelope.size()) + envelope,
+            EncodeLogEntry(42, previous, 1735689600123, envelope));
+}
+
 // The largest entry the ledger can store: an event of event_bytes_max in a roster with the
 // largest header, leaf index and audit path, at the largest index and a negative time (10-byte
 // varints). It must fit a tlog-tiles entry bundle's 2-byte length, as constants.h asserts.
