@@ -845,7 +845,7 @@ const std::vector<Command>& Commands() {
        "signed appends over HTTP on loopback (64 keep-alive connections, N requests pipelined on\n"
        "each, default 1; --no-http skips them), full verification, roster appends, memory and disk\n"
        "use, and the fund flows: a projection rebuild beside a raw scan, balance queries, and signed\n"
-       "GET /v1/balances over HTTP for S seconds (default 5; 0 skips) on N connections (default\n"
+       "GET /v1/balances over HTTP for S seconds (default 3; 0 skips) on N connections (default\n"
        "64), with and without request signature verification, and the transparency reads: inclusion\n"
        "and consistency proofs and full tiles served from a log of --proof-entries entries. Prints\n"
        "each figure with its ratio to the limit; --json prints one JSON object. Defaults: --events\n"
