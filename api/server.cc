@@ -182,10 +182,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     // Appends answer later from the store's threads, through the connection's strand.
     handling_thread_.store(std::this_thread::get_id(), std::memory_order_relaxed);
     // An append's callback runs on the store's thread and may be its last to touch the server:
-    // it gives its reference to the session away to the posted answer, and counts as a request
-    // in flight until it has let go of the strand too, so Stop waits for it before the
-    // io_context (which ~Session and the strand need) is destroyed.
-    // Stop waits for every call's callback (Drain::WaitCallsDone), however long the store takes.
+    // it gives its reference to the session away to the posted answer, and counts as a call
+    // until it has let go of the strand too. Stop waits for every call (Drain::WaitCallsDone),
+    // however long the store takes, before the io_context (which ~Session and the strand need)
+    // is destroyed.
     drain_->CallStarted();
     api_->Handle(std::move(call), [self = this->shared_from_this(), seq](HttpResponse response) mutable {
       std::shared_ptr<Session> session = std::move(self);
@@ -194,14 +194,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         session->Answer(seq, std::move(response));
         return drain->CallFinished();
       }
-      drain->Started();
       {
         auto executor = session->stream_.get_executor();
         asio::post(executor, [session = std::move(session), seq, response = std::move(response)]() mutable {
           session->Answer(seq, std::move(response));
         });
       }
-      drain->Finished();
       drain->CallFinished();
     });
     handling_thread_.store(std::thread::id(), std::memory_order_relaxed);
