@@ -7,6 +7,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include <rocksdb/db.h>
 
@@ -95,6 +96,34 @@ TEST_F(EventStoreTest, ResubmittingSameBytesReturnsOriginalReceipt) {
   EXPECT_EQ(again->entry_hash, first->entry_hash);
   EXPECT_TRUE(again->duplicate);
   EXPECT_EQ(t.store().size(), 2u);
+}
+
+// Each event is submitted twice before either is answered, so the second finds the first in
+// the batch being built or the batch being written (never yet in the database's id index).
+TEST_F(EventStoreTest, ResubmittingBeforeTheOriginalIsDurableReturnsItsReceipt) {
+  constexpr int kEvents = 200;
+  std::vector<std::promise<Result<Receipt>>> answers(2 * kEvents);
+  for (int i = 0; i < kEvents; ++i) {
+    std::string signed_event = SignEvent(TestLedger::Document("pending-" + std::to_string(i)), t.admin());
+    for (int copy = 0; copy < 2; ++copy) {
+      t.store().Submit(signed_event, [&answers, slot = 2 * i + copy](Result<Receipt> receipt) {
+        answers[slot].set_value(std::move(receipt));
+      });
+    }
+  }
+  std::set<std::uint64_t> indexes;
+  for (int i = 0; i < kEvents; ++i) {
+    Result<Receipt> first = answers[2 * i].get_future().get();
+    Result<Receipt> second = answers[2 * i + 1].get_future().get();
+    ASSERT_TRUE(first.ok() && second.ok());
+    EXPECT_FALSE(first->duplicate);
+    EXPECT_TRUE(second->duplicate);
+    EXPECT_EQ(second->index, first->index);
+    EXPECT_EQ(second->entry_hash, first->entry_hash);
+    indexes.insert(first->index);
+  }
+  EXPECT_EQ(indexes.size(), static_cast<std::size_t>(kEvents));
+  EXPECT_EQ(t.store().size(), 1u + kEvents);
 }
 
 TEST_F(EventStoreTest, SameIdWithOtherBytesIsRejected) {
