@@ -241,14 +241,20 @@ const Hash& MemoryTree::Root() const {
 // The sibling at each level, bottom up; a node carried up unchanged has none at that level,
 // exactly as the RFC's PATH skips a level for the ragged right edge.
 std::vector<Hash> MemoryTree::InclusionProof(std::uint64_t index) const {
-  assert(index < size());
   std::vector<Hash> proof;
+  InclusionProof(index, &proof);
+  return proof;
+}
+
+void MemoryTree::InclusionProof(std::uint64_t index, std::vector<Hash>* proof) const {
+  assert(index < size());
+  proof->clear();
+  proof->reserve(levels_.size());
   for (std::size_t level = 0; level + 1 < levels_.size(); ++level) {
     const std::uint64_t sibling = index ^ 1;
-    if (sibling < levels_[level].size()) proof.push_back(levels_[level][sibling]);
+    if (sibling < levels_[level].size()) proof->push_back(levels_[level][sibling]);
     index >>= 1;
   }
-  return proof;
 }
 
 }  // namespace crypto

@@ -79,6 +79,9 @@ class MemoryTree {
   const Hash& Root() const;
   // Inclusion proof for leaf `index` (< size()), RFC 9162 order.
   std::vector<Hash> InclusionProof(std::uint64_t index) const;
+  // The same into `proof`, replacing what it held: a caller proving every leaf in turn reuses
+  // one buffer instead of allocating one per leaf.
+  void InclusionProof(std::uint64_t index, std::vector<Hash>* proof) const;
 
  private:
   // levels_[0] are the leaf hashes; levels_[k+1][i] = NodeHash(levels_[k][2i], levels_[k][2i+1]),

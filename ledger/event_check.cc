@@ -208,6 +208,7 @@ Result<std::vector<CheckedEvent>> CheckSignedRoster(std::string_view signed_rost
   v1::RosterProof* proof = scratch.mutable_roster();
   proof->set_header(roster.header());
   proof->set_signature(roster.signature());
+  std::vector<crypto::Hash> path;  // One buffer for every event's inclusion proof.
   std::vector<CheckedEvent> checked(roster.events_size());
   std::unordered_set<std::string_view> ids;  // Views into `checked`, which does not reallocate.
   ids.reserve(checked.size());
@@ -223,7 +224,7 @@ Result<std::vector<CheckedEvent>> CheckSignedRoster(std::string_view signed_rost
     out.event_bytes = std::move(*roster.mutable_events(i));  // Not read from `roster` again.
     scratch.set_event(out.event_bytes);
     proof->set_leaf_index(static_cast<std::uint64_t>(i));
-    const std::vector<crypto::Hash> path = tree.InclusionProof(static_cast<std::uint64_t>(i));
+    tree.InclusionProof(static_cast<std::uint64_t>(i), &path);
     auto* audit_path = proof->mutable_audit_path();
     while (audit_path->size() > static_cast<int>(path.size())) audit_path->RemoveLast();
     for (std::size_t j = 0; j < path.size(); ++j) {

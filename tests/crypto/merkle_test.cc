@@ -279,6 +279,15 @@ TEST_F(MerkleTest, MemoryTreeInclusionProofMatchesPublishedProofs) {
   }
 }
 
+// One buffer reused across leaves and trees holds exactly each proof, whatever it held before.
+TEST_F(MerkleTest, MemoryTreeInclusionProofIntoABufferReplacesItsContents) {
+  std::vector<Hash> buffer(40, Hash{});
+  for (const PublishedInclusion& v : PublishedInclusions()) {
+    MemoryTree(Prefix(TestSet(), v.size)).InclusionProof(v.index, &buffer);
+    EXPECT_EQ(buffer, v.proof) << v.index << " in " << v.size;
+  }
+}
+
 TEST_F(MerkleTest, PublishedInclusionProofsVerify) {
   for (const PublishedInclusion& v : PublishedInclusions()) {
     EXPECT_TRUE(VerifyInclusion(v.index, v.size, TestSet().leaves()[v.index], v.proof,
