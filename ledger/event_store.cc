@@ -17,8 +17,8 @@
 #include <filesystem>
 #include <future>
 #include <mutex>
-#include <thread>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 
 #include "crypto/merkle.h"
