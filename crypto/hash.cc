@@ -82,7 +82,7 @@ Hash LeafHash(std::string_view head, std::string_view tail) {
   SHA256_Init(&context);
   SHA256_Update(&context, &kLeafPrefix, 1);
   SHA256_Update(&context, BytePointer(head), head.size());
-  if (!tail.empty()) SHA256_Update(&context, BytePointer(tail), tail.size());
+  SHA256_Update(&context, BytePointer(tail), tail.size());
   Hash out;
   SHA256_Final(out.data(), &context);
   return out;

@@ -770,8 +770,7 @@ void EventStore::Impl::CommitLoop() {
         lock.lock();
       }
       if (next_ == nullptr) return;
-      committing_ = std::move(next_);
-      next_ = nullptr;
+      committing_ = std::move(next_);  // Leaves next_ empty: the sequencer may hand over another.
       batch = committing_;
     }
     commit_taken_.notify_one();

@@ -45,11 +45,11 @@ TEST_F(HashTest, LeafHashOfEmptyLeaf) {
   EXPECT_EQ(Hex(LeafHash("")), "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d");
 }
 
-// transparency-dev/merkle rfc6962_test.go: SHA-256(0x00 || "L123456").
 TEST_F(HashTest, LeafHashOfTwoPartsIsTheLeafHashOfTheirConcatenation) {
   EXPECT_EQ(LeafHash("L123", "456"), LeafHash("L123456"));
 }
 
+// transparency-dev/merkle rfc6962_test.go: SHA-256(0x00 || "L123456").
 TEST_F(HashTest, LeafHashPrefixesZeroByte) {
   EXPECT_EQ(Hex(LeafHash("L123456")),
             "395aa064aa4c29f7010acfe3f25db9485bbd4b91897b6ad7ad547639252b4d56");
