@@ -62,6 +62,16 @@ inline constexpr std::size_t entry_write_overhead_bytes = 160;
 // An append waits for its whole chunk (about 60 us of Ed25519 per event) before it can be
 // sequenced, so chunks stay small: 8 costs under 0.5 ms of latency and one lock per 8 events.
 inline constexpr std::size_t check_chunk_max = 8;
+// Group commit under load. While the check stage holds at least this many chunks per worker
+// (queued or being checked: 32 appends with 2 workers), the workers are saturated, and the
+// sequencer waits for batch_fill_events checked appends before it builds a batch. Each batch
+// costs the workers CPU: a synced write and the wake-ups of the sequencer and committer, which
+// on a 2-vCPU VM preempt a worker every time. Built as soon as one append was ready, batches at
+// peak held about 40 appends (600 a second); filled to 128, peak appends went from 0.65-0.70 to
+// 0.74-0.79 x the verify limit (docs/bench.md). Without a backlog a batch is built at once.
+inline constexpr std::size_t batch_fill_backlog_chunks = 2;
+inline constexpr std::size_t batch_fill_events = 128;
+static_assert(batch_fill_events <= commit_batch_entries_max);
 // The log signs a checkpoint at most this often (C2SP tlog-checkpoint: logs bound the rate so
 // witnesses and mirrors keep up). A batch committed sooner after the last checkpoint waits for
 // the next: the committer signs the durable head once the interval has passed, so an idle log

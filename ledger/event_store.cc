@@ -167,6 +167,7 @@ class EventStore::Impl {
  private:
   void CheckLoop();
   void SequenceLoop();
+  bool BatchIsDue() const;  // queue_mutex_ held.
   void CommitLoop();
   void Check(Work* work) const;
   std::shared_ptr<Batch> BuildBatch(std::vector<std::unique_ptr<Work>> group);
@@ -251,6 +252,8 @@ class EventStore::Impl {
   std::uint64_t next_ticket_ = 0;      // Given to the next accepted submission.
   std::uint64_t sequence_ticket_ = 0;  // The ticket the sequencer takes next.
   std::size_t checking_ = 0;  // Work items taken by check workers, not yet handed on.
+  std::size_t sequence_queue_events_ = 0;  // Events in sequence_queue_.
+  std::size_t fill_backlog_ = 0;  // Set by Start: see BatchIsDue.
   std::size_t idle_checkers_ = 0;  // Check workers waiting for work.
   std::size_t rosters_checking_ = 0;  // Check workers holding a roster.
   bool stopping_ = false;
@@ -387,6 +390,7 @@ void EventStore::Impl::Start() {
   std::size_t threads = options_.check_threads;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   threads = std::min(threads, constants::check_threads_max);
+  fill_backlog_ = threads * constants::check_chunk_max * constants::batch_fill_backlog_chunks;
   for (std::size_t i = 0; i < threads; ++i) {
     checkers_.emplace_back([this] {
       pthread_setname_np(pthread_self(), "ledger-check");
@@ -457,6 +461,7 @@ void EventStore::Impl::Check(Work* work) const {
 void EventStore::Impl::CheckLoop() {
   std::vector<std::unique_ptr<Work>> chunk;
   bool holds_roster = false;
+  bool due = false;
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(queue_mutex_);
@@ -480,17 +485,30 @@ void EventStore::Impl::CheckLoop() {
       // worker finished first.
       auto at = sequence_queue_.end();
       while (at != sequence_queue_.begin() && (*std::prev(at))->ticket > chunk.front()->ticket) --at;
+      for (const auto& work : chunk) sequence_queue_events_ += work->events.size();
       sequence_queue_.insert(at, std::make_move_iterator(chunk.begin()), std::make_move_iterator(chunk.end()));
       checking_ -= chunk.size();
       if (holds_roster) --rosters_checking_;
+      due = BatchIsDue();
     }
     chunk.clear();
-    sequence_ready_.notify_one();
+    if (due) sequence_ready_.notify_one();  // Else a later chunk makes the batch due.
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // The sequencer: builds one batch while the committer writes the previous one.
+
+// Whether the sequencer should build a batch now: the next ticket is checked, and either the
+// check stage is keeping up (fewer than fill_backlog_ appends queued or being checked) or a full
+// batch's worth (batch_fill_events) is ready. A backlog means the workers are saturated; every
+// batch then costs them CPU (a synced write, and wake-ups of the sequencer and committer that
+// preempt a worker), so the batch waits to be filled, which costs no throughput and, with the
+// workers behind anyway, little latency (constants.h).
+bool EventStore::Impl::BatchIsDue() const {
+  if (sequence_queue_.empty() || sequence_queue_.front()->ticket != sequence_ticket_) return false;
+  return check_queue_.size() + checking_ < fill_backlog_ || sequence_queue_events_ >= constants::batch_fill_events;
+}
 
 void EventStore::Impl::SequenceLoop() {
   for (;;) {
@@ -501,7 +519,7 @@ void EventStore::Impl::SequenceLoop() {
         return !sequence_queue_.empty() && sequence_queue_.front()->ticket == sequence_ticket_;
       };
       sequence_ready_.wait(lock, [&] {
-        return next_is_ready() || (stopping_ && check_queue_.empty() && checking_ == 0);
+        return BatchIsDue() || (stopping_ && check_queue_.empty() && checking_ == 0);
       });
       if (sequence_queue_.empty()) break;  // Stopping and everything accepted is sequenced.
       std::size_t events = 0;
@@ -511,6 +529,7 @@ void EventStore::Impl::SequenceLoop() {
         events += next;
         group.push_back(std::move(sequence_queue_.front()));
         sequence_queue_.pop_front();
+        sequence_queue_events_ -= next;
         ++sequence_ticket_;
       }
     }
