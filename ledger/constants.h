@@ -68,7 +68,7 @@ inline constexpr std::size_t check_chunk_max = 8;
 // costs the workers CPU: a synced write and the wake-ups of the sequencer and committer, which
 // on a 2-vCPU VM preempt a worker every time. Built as soon as one append was ready, batches at
 // peak held about 40 appends (600 a second); filled to 128, peak appends went from 0.65-0.70 to
-// 0.74-0.79 x the verify limit (docs/bench.md). Without a backlog a batch is built at once.
+// 0.73-0.79 x the verify limit (docs/bench.md). Without a backlog a batch is built at once.
 inline constexpr std::size_t batch_fill_backlog_chunks = 2;
 inline constexpr std::size_t batch_fill_events = 128;
 static_assert(batch_fill_events <= commit_batch_entries_max);
