@@ -7,7 +7,13 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -129,6 +135,44 @@ TEST_F(ApiTest, HealthIsPublic) {
   Answer answer = Send("GET", "/healthz");
   EXPECT_EQ(answer.status, 200);
   EXPECT_EQ(answer.body, "ok\n");
+}
+
+// Answers leave as soon as they are written: every accepted connection has TCP_NODELAY. With
+// Nagle's algorithm, an answer written while the one before it was unacknowledged waited for the
+// client's delayed ACK (40 ms on Linux): pipelined requests took 50 ms at p50 on an idle server.
+TEST_F(ApiTest, AcceptedConnectionsSendAnswersWithoutNagleDelay) {
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
+  // An answer on this connection means the server has accepted it and set its options.
+  http::request<http::string_body> request{http::verb::get, "/healthz", 11};
+  request.set(http::field::host, "127.0.0.1");
+  http::write(stream, request);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  http::read(stream, buffer, response);
+  ASSERT_EQ(response.result_int(), 200u);
+  const unsigned short client_port = stream.socket().local_endpoint().port();
+  // The server runs in this process: find its end of the connection among our descriptors.
+  int server_ends = 0;
+  for (const auto& fd_entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    const int fd = std::stoi(fd_entry.path().filename().string());
+    sockaddr_in local{};
+    sockaddr_in peer{};
+    socklen_t local_size = sizeof local;
+    socklen_t peer_size = sizeof peer;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_size) != 0 || local.sin_family != AF_INET ||
+        ::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_size) != 0) {
+      continue;
+    }
+    if (ntohs(local.sin_port) != server_->port() || ntohs(peer.sin_port) != client_port) continue;
+    int no_delay = 0;
+    socklen_t size = sizeof no_delay;
+    ASSERT_EQ(::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &no_delay, &size), 0);
+    EXPECT_NE(no_delay, 0);
+    ++server_ends;
+  }
+  EXPECT_EQ(server_ends, 1);
 }
 
 TEST_F(ApiTest, SignedBalanceQueryAnswersInFen) {
