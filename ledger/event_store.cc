@@ -167,7 +167,8 @@ class EventStore::Impl {
  private:
   void CheckLoop();
   void SequenceLoop();
-  bool BatchIsDue() const;  // queue_mutex_ held.
+  bool NextTicketIsChecked() const;  // queue_mutex_ held.
+  bool BatchIsDue() const;           // queue_mutex_ held.
   void CommitLoop();
   void Check(Work* work) const;
   std::shared_ptr<Batch> BuildBatch(std::vector<std::unique_ptr<Work>> group);
@@ -461,8 +462,8 @@ void EventStore::Impl::Check(Work* work) const {
 void EventStore::Impl::CheckLoop() {
   std::vector<std::unique_ptr<Work>> chunk;
   bool holds_roster = false;
-  bool due = false;
   for (;;) {
+    bool due = false;
     {
       std::unique_lock<std::mutex> lock(queue_mutex_);
       ++idle_checkers_;
@@ -499,6 +500,10 @@ void EventStore::Impl::CheckLoop() {
 // ---------------------------------------------------------------------------------------------
 // The sequencer: builds one batch while the committer writes the previous one.
 
+bool EventStore::Impl::NextTicketIsChecked() const {
+  return !sequence_queue_.empty() && sequence_queue_.front()->ticket == sequence_ticket_;
+}
+
 // Whether the sequencer should build a batch now: the next ticket is checked, and either the
 // check stage is keeping up (fewer than fill_backlog_ appends queued or being checked) or a full
 // batch's worth (batch_fill_events) is ready. A backlog means the workers are saturated; every
@@ -506,7 +511,7 @@ void EventStore::Impl::CheckLoop() {
 // preempt a worker), so the batch waits to be filled, which costs no throughput and, with the
 // workers behind anyway, little latency (constants.h).
 bool EventStore::Impl::BatchIsDue() const {
-  if (sequence_queue_.empty() || sequence_queue_.front()->ticket != sequence_ticket_) return false;
+  if (!NextTicketIsChecked()) return false;
   return check_queue_.size() + checking_ < fill_backlog_ || sequence_queue_events_ >= constants::batch_fill_events;
 }
 
@@ -515,15 +520,12 @@ void EventStore::Impl::SequenceLoop() {
     std::vector<std::unique_ptr<Work>> group;
     {
       std::unique_lock<std::mutex> lock(queue_mutex_);
-      auto next_is_ready = [this] {
-        return !sequence_queue_.empty() && sequence_queue_.front()->ticket == sequence_ticket_;
-      };
       sequence_ready_.wait(lock, [&] {
         return BatchIsDue() || (stopping_ && check_queue_.empty() && checking_ == 0);
       });
       if (sequence_queue_.empty()) break;  // Stopping and everything accepted is sequenced.
       std::size_t events = 0;
-      while (next_is_ready()) {
+      while (NextTicketIsChecked()) {
         std::size_t next = sequence_queue_.front()->events.size();
         if (!group.empty() && events + next > constants::commit_batch_entries_max) break;
         events += next;
