@@ -92,18 +92,20 @@ inline constexpr std::size_t verify_window_entries = 16'384;
 inline constexpr std::size_t verify_chunk_entries = 64;
 
 // RocksDB memory, shared by all column families of one open store. Memtables: a write that
-// would take them past this flushes the largest first; 192 MiB holds some 400,000 entries
-// between flushes. Block cache: data, index and filter blocks (filters answer the event-id
-// probe of every append), so memory stays flat however long the log grows.
+// would take them past this flushes the largest first. Block cache: data, index and filter
+// blocks (filters answer the event-id probe of every append), so memory stays flat however
+// long the log grows.
 inline constexpr std::size_t memtable_bytes_max = 192 << 20;
 inline constexpr std::size_t block_cache_bytes = 64 << 20;
 // The block cache in 2^1 shards of 32 MiB: a shard must hold the largest filter or index block.
 inline constexpr int block_cache_shard_bits = 1;
-// Memtable size per column family before it is flushed (entries are the bulk of the bytes).
-inline constexpr std::size_t entries_memtable_bytes = 64 << 20;
-inline constexpr std::size_t other_memtable_bytes = 16 << 20;
-// One active memtable per column family (six families) fits the budget.
-static_assert(entries_memtable_bytes + 5 * other_memtable_bytes <= memtable_bytes_max);
+// Memtable size per column family before it is flushed: some 50,000 entries. A flush keeps one
+// core busy while it runs (about 55 ms for 16 MiB of entries), so at half of peak the appends
+// arriving meanwhile queue for the other: with 64 MiB entry memtables the flush's quarter second
+// put the half-load p99 at 13-18 ms, at 16 MiB it is 7-8 ms (docs/bench.md).
+inline constexpr std::size_t family_memtable_bytes = 16 << 20;
+// One active and one flushing memtable per column family (six families) fit the budget.
+static_assert(6 * 2 * family_memtable_bytes <= memtable_bytes_max);
 // Flushes and compactions sync their output every this many bytes as they write it. Without it
 // a flush of the entries memtable left ~40 MB for one final fsync, and the group commit's WAL
 // fsync queued behind it: a 20-45 ms stall once per flush, the worst of `ledgerctl bench`'s

@@ -56,8 +56,7 @@ rocksdb::ColumnFamilyOptions FamilyOptions(std::string_view name,
   table.block_cache = cache;
   table.cache_index_and_filter_blocks = true;
   table.pin_l0_filter_and_index_blocks_in_cache = true;
-  options.write_buffer_size =
-      name == format::kEntriesFamily ? constants::entries_memtable_bytes : constants::other_memtable_bytes;
+  options.write_buffer_size = constants::family_memtable_bytes;
   options.max_write_buffer_number = 2;
   if (name == format::kProjectionsFamily || name == format::kActorsFamily) {
     // Queries read single rows (a rollup, a plan, a person): the filter skips files without it.
