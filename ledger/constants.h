@@ -62,6 +62,10 @@ inline constexpr std::size_t entry_write_overhead_bytes = 160;
 // An append waits for its whole chunk (about 60 us of Ed25519 per event) before it can be
 // sequenced, so chunks stay small: 8 costs under 0.5 ms of latency and one lock per 8 events.
 inline constexpr std::size_t check_chunk_max = 8;
+// The sequencer looks up a batch's event ids (idempotency) in MultiGets of this many keys:
+// RocksDB's inline capacity for one (MultiGetContext::MAX_BATCH_SIZE), which it then takes in
+// one step anyway.
+inline constexpr std::size_t event_id_lookup_chunk = 32;
 // Group commit under load. While the check stage holds at least this many chunks per worker
 // (queued or being checked: 32 appends with 2 workers), the workers are saturated, and the
 // sequencer waits for batch_fill_events checked appends before it builds a batch. Each batch

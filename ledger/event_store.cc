@@ -224,6 +224,10 @@ class EventStore::Impl {
   std::shared_ptr<Batch> next_;
   std::shared_ptr<Batch> committing_;
   std::shared_ptr<Batch> in_flight_;
+  // The sequencer's reference once it is done with it, left for the committer to drop (guarded
+  // by commit_mutex_): it was often the last one, and freeing a roster's batch (10,000 checked
+  // events and their id map) took 7% of the sequencer's time, the roster path's narrowest stage.
+  std::shared_ptr<Batch> retired_;
   bool committer_stop_ = false;
   std::atomic<bool> failed_{false};
 
@@ -571,7 +575,10 @@ std::shared_ptr<Batch> EventStore::Impl::BuildBatch(std::vector<std::unique_ptr<
     }
     Sequence(std::move(work), stored, batch.get());
   }
-  in_flight_.reset();
+  {
+    std::lock_guard<std::mutex> lock(commit_mutex_);
+    retired_ = std::move(in_flight_);
+  }
   if (batch->accepted.empty()) return nullptr;
   for (Projection* projection : Projections()) {
     internal::BatchRows rows(&batch->write, FamilyOf(projection));
@@ -605,8 +612,13 @@ Status EventStore::Impl::LookUpIds(const std::vector<std::unique_ptr<Work>>& gro
   if (keys.empty()) return Status::Ok();
   std::vector<rocksdb::PinnableSlice> values(keys.size());
   std::vector<rocksdb::Status> statuses(keys.size());
-  rocks_.db->MultiGet(rocksdb::ReadOptions(), rocks_.event_ids, keys.size(), keys.data(), values.data(),
-                      statuses.data());
+  // In chunks: RocksDB sorts a MultiGet's keys in place for up to 32 and in a vector it grows
+  // as it goes beyond that, which took 8% of the sequencer's time on a roster of 10,000.
+  for (std::size_t first = 0; first < keys.size(); first += constants::event_id_lookup_chunk) {
+    const std::size_t count = std::min(constants::event_id_lookup_chunk, keys.size() - first);
+    rocks_.db->MultiGet(rocksdb::ReadOptions(), rocks_.event_ids, count, keys.data() + first, values.data() + first,
+                        statuses.data() + first);
+  }
   for (std::size_t i = 0; i < keys.size(); ++i) {
     if (statuses[i].IsNotFound()) continue;
     if (!statuses[i].ok()) return FromRocks(statuses[i], "looking up event ids");
@@ -643,7 +655,7 @@ void EventStore::Impl::Sequence(std::unique_ptr<Work> work,
 
 const PendingEntry* EventStore::Impl::FindPending(const std::string& event_id, const Batch& batch) const {
   for (const Batch* candidate : {&batch, static_cast<const Batch*>(in_flight_.get())}) {
-    if (candidate == nullptr) continue;
+    if (candidate == nullptr || candidate->entries_by_id.empty()) continue;
     auto it = candidate->entries_by_id.find(std::string_view(event_id));
     if (it != candidate->entries_by_id.end()) return &it->second;
   }
@@ -774,9 +786,11 @@ void EventStore::Impl::Commit(std::shared_ptr<Batch> batch) {
 void EventStore::Impl::CommitLoop() {
   for (;;) {
     std::shared_ptr<Batch> batch;
+    std::shared_ptr<Batch> retired;  // Dropped at the end of this turn, after the replies.
     {
       std::unique_lock<std::mutex> lock(commit_mutex_);
       committing_.reset();  // The last batch is durable and answered.
+      retired = std::move(retired_);
       auto ready = [this] { return next_ != nullptr || committer_stop_; };
       while (!ready()) {
         if (signed_size_ == head_size_ || failed_.load()) {

@@ -322,6 +322,21 @@ TEST_F(EventStoreTest, RosterResubmittedReturnsOriginalReceipts) {
   EXPECT_EQ(t.store().size(), 3u);
 }
 
+TEST_F(EventStoreTest, RosterIdStoredEarlierIsFoundPastTheFirstLookupChunk) {
+  // The sequencer looks ids up event_id_lookup_chunk at a time; the stored one is the last.
+  std::vector<v1::Event> events;
+  for (std::size_t i = 0; i <= 3 * constants::event_id_lookup_chunk; ++i) {
+    events.push_back(TestLedger::Document("c" + std::to_string(i)));
+  }
+  ASSERT_TRUE(t.Append(events.back(), t.admin()).ok());
+  t.Reopen();  // Read from the database, not from a batch still in memory.
+  auto receipts = t.AppendRoster(events, t.admin());
+  ASSERT_FALSE(receipts.ok());
+  EXPECT_EQ(receipts.status().code(), Code::kDuplicateId);
+  EXPECT_EQ(receipts.status().message(), "roster mixes events already in the log with new ones");
+  EXPECT_EQ(t.store().size(), 2u);
+}
+
 TEST_F(EventStoreTest, RosterWithTamperedEventFailsRootCheck) {
   std::vector<v1::Event> events = {TestLedger::Document("r0"), TestLedger::Document("r1")};
   v1::RosterHeader header;
