@@ -63,8 +63,8 @@ inline constexpr std::size_t entry_write_overhead_bytes = 160;
 // sequenced, so chunks stay small: 8 costs under 0.5 ms of latency and one lock per 8 events.
 inline constexpr std::size_t check_chunk_max = 8;
 // The sequencer looks up a batch's event ids (idempotency) in MultiGets of this many keys:
-// RocksDB's inline capacity for one (MultiGetContext::MAX_BATCH_SIZE), which it then takes in
-// one step anyway.
+// RocksDB's inline capacity for one (MultiGetContext::MAX_BATCH_SIZE), which is also the size
+// of the groups it reads a larger one in.
 inline constexpr std::size_t event_id_lookup_chunk = 32;
 // Group commit under load. While the check stage holds at least this many chunks per worker
 // (queued or being checked: 32 appends with 2 workers), the workers are saturated, and the
@@ -106,7 +106,7 @@ inline constexpr int block_cache_shard_bits = 1;
 // Memtable size per column family before it is flushed: some 50,000 entries. A flush keeps one
 // core busy while it runs (about 55 ms for 16 MiB of entries), so at half of peak the appends
 // arriving meanwhile queue for the other: with 64 MiB entry memtables the flush's quarter second
-// put the half-load p99 at 13-18 ms, at 16 MiB it is 7-8 ms (docs/bench.md).
+// put the half-load p99 at 13-18 ms, at 16 MiB it is 7-10 ms (docs/bench.md).
 inline constexpr std::size_t family_memtable_bytes = 16 << 20;
 // One active and one flushing memtable per column family (six families) fit the budget.
 static_assert(6 * 2 * family_memtable_bytes <= memtable_bytes_max);
