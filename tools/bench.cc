@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <chrono>
@@ -76,6 +77,11 @@ unsigned Cores() { return std::max(1u, std::thread::hardware_concurrency()); }
 // signature, and a repeated one lets the CPU learn every branch, which no real log allows.
 constexpr std::size_t kLimitSignatures = 1024;
 constexpr std::size_t kLimitKeys = 64;
+// The limit is the best of this many equal slices of the measurement's second: a neighbour on a
+// shared VM host can take the vCPUs for part of a second (one whole-second reading came out at
+// 21,870/s between readings of 36,048 and 41,937 in the same run), and the machine's limit is
+// what it does undisturbed. The best slice can only lower the ratios printed against it.
+constexpr int kLimitSlices = 4;
 double MeasureVerifyLimit() {
   std::vector<crypto::SecretKey> keys;
   for (std::size_t k = 0; k < kLimitKeys; ++k) keys.push_back(crypto::SecretKey::Generate());
@@ -87,26 +93,36 @@ double MeasureVerifyLimit() {
     signatures.push_back(keys[i % kLimitKeys].Sign(message));
     messages.push_back(std::move(message));
   }
-  std::atomic<std::uint64_t> total{0};
   std::atomic<bool> all_valid{true};
+  // Verifications per thread and slice, each counted in the slice its group of 64 ended in.
+  std::vector<std::array<std::uint64_t, kLimitSlices>> counts(Cores());
   std::vector<std::thread> threads;
   auto start = Clock::now();
   for (unsigned t = 0; t < Cores(); ++t) {
     threads.emplace_back([&, t] {
       pthread_setname_np(pthread_self(), "bench-limit");
-      std::uint64_t n = 0;
+      std::array<std::uint64_t, kLimitSlices> mine{};
       std::size_t i = t * kLimitSignatures / Cores();  // Threads start at different signatures.
-      while (Seconds(Clock::now() - start) < kLimitSeconds) {
-        for (int j = 0; j < 64; ++j, ++n, i = (i + 1) % kLimitSignatures) {
+      for (;;) {
+        for (int j = 0; j < 64; ++j, i = (i + 1) % kLimitSignatures) {
           if (!crypto::Verify(keys[i % kLimitKeys].public_key(), messages[i], signatures[i])) all_valid = false;
         }
+        const auto slice = static_cast<std::size_t>(Seconds(Clock::now() - start) / kLimitSeconds * kLimitSlices);
+        if (slice >= mine.size()) break;
+        mine[slice] += 64;
       }
-      total += n;
+      counts[t] = mine;
     });
   }
   for (auto& thread : threads) thread.join();
   if (!all_valid) return 0;  // Never: the signatures were just made.
-  return static_cast<double>(total) / Seconds(Clock::now() - start);
+  std::uint64_t best = 0;
+  for (std::size_t slice = 0; slice < kLimitSlices; ++slice) {
+    std::uint64_t sum = 0;
+    for (const auto& mine : counts) sum += mine[slice];
+    best = std::max(best, sum);
+  }
+  return static_cast<double>(best) * kLimitSlices / kLimitSeconds;
 }
 
 // Synced single-write batches into a plain RocksDB on the same disk: how many a second, and the
