@@ -93,7 +93,7 @@ Result<RocksHandles> OpenRocks(const std::string& path, OpenMode mode) {
   options.error_if_exists = mode == OpenMode::kCreate;
   options.create_missing_column_families = mode == OpenMode::kCreate;
   options.paranoid_checks = true;
-  options.max_background_jobs = 2;
+  options.max_background_jobs = constants::background_jobs;  // One flush, two compactions.
   options.bytes_per_sync = constants::background_bytes_per_sync;
   // The vector memtable of a rebuild takes one writer at a time.
   options.allow_concurrent_memtable_write = mode != OpenMode::kRebuild;
