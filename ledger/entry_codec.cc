@@ -9,6 +9,18 @@ constexpr char kIndexTag = (1 << 3) | 0;
 constexpr char kPreviousHashTag = (2 << 3) | 2;
 constexpr char kSequencedTag = (3 << 3) | 0;
 constexpr char kSignedEventTag = (4 << 3) | 2;
+// v1::SignedEvent.
+constexpr char kEventTag = (1 << 3) | 2;
+constexpr char kPublicKeyTag = (2 << 3) | 2;
+constexpr char kSignatureTag = (3 << 3) | 2;
+constexpr char kRosterTag = (4 << 3) | 2;
+// v1::RosterProof.
+constexpr char kHeaderTag = (1 << 3) | 2;
+constexpr char kRosterSignatureTag = (2 << 3) | 2;
+constexpr char kLeafIndexTag = (3 << 3) | 0;
+constexpr char kAuditPathTag = (4 << 3) | 2;
+// The largest varint: 10 bytes for 64 bits.
+constexpr std::size_t kVarintBytesMax = 10;
 
 void AppendVarint(std::uint64_t value, std::string* out) {
   while (value >= 0x80) {
@@ -18,7 +30,65 @@ void AppendVarint(std::uint64_t value, std::string* out) {
   out->push_back(static_cast<char>(value));
 }
 
+std::size_t VarintSize(std::uint64_t value) {
+  std::size_t size = 1;
+  while (value >= 0x80) {
+    value >>= 7;
+    ++size;
+  }
+  return size;
+}
+
+// A length-delimited field: tag, length, bytes.
+void AppendField(char tag, std::string_view bytes, std::string* out) {
+  out->push_back(tag);
+  AppendVarint(bytes.size(), out);
+  out->append(bytes);
+}
+
+std::size_t FieldSize(std::size_t bytes) { return 1 + VarintSize(bytes) + bytes; }
+
 }  // namespace
+
+std::size_t AppendSignedEventEnvelope(std::string_view event, std::string_view public_key,
+                                      std::string_view signature, std::string* out) {
+  AppendField(kEventTag, event, out);
+  const std::size_t event_at = out->size() - event.size();
+  AppendField(kPublicKeyTag, public_key, out);
+  AppendField(kSignatureTag, signature, out);
+  return event_at;
+}
+
+std::size_t AppendRosterEventEnvelope(std::string_view event, std::string_view public_key,
+                                      std::string_view header, std::string_view signature,
+                                      std::uint64_t leaf_index, const std::vector<crypto::Hash>& audit_path,
+                                      std::string* out) {
+  // Fields in number order; proto3 omits empty bytes and a zero leaf_index.
+  AppendField(kEventTag, event, out);
+  const std::size_t event_at = out->size() - event.size();
+  if (!public_key.empty()) AppendField(kPublicKeyTag, public_key, out);
+  std::size_t proof_size = (header.empty() ? 0 : FieldSize(header.size())) +
+                           (signature.empty() ? 0 : FieldSize(signature.size())) +
+                           (leaf_index == 0 ? 0 : 1 + VarintSize(leaf_index)) +
+                           audit_path.size() * FieldSize(crypto::kHashBytes);
+  out->push_back(kRosterTag);
+  AppendVarint(proof_size, out);
+  if (!header.empty()) AppendField(kHeaderTag, header, out);
+  if (!signature.empty()) AppendField(kRosterSignatureTag, signature, out);
+  if (leaf_index != 0) {
+    out->push_back(kLeafIndexTag);
+    AppendVarint(leaf_index, out);
+  }
+  for (const crypto::Hash& hash : audit_path) AppendField(kAuditPathTag, crypto::AsBytes(hash), out);
+  return event_at;
+}
+
+std::size_t RosterEventEnvelopeOverhead(std::size_t public_key_size, std::size_t header_size,
+                                        std::size_t signature_size, std::size_t path_hashes) {
+  // The event's tag and length, the key, the proof's tag and length, then the proof's fields.
+  return 1 + kVarintBytesMax + FieldSize(public_key_size) + 1 + kVarintBytesMax + FieldSize(header_size) +
+         FieldSize(signature_size) + 1 + kVarintBytesMax + path_hashes * FieldSize(crypto::kHashBytes);
+}
 
 std::string EncodeLogEntryHead(std::uint64_t index, const crypto::Hash& previous_hash,
                                std::int64_t sequenced_ms, std::size_t signed_event_size) {

@@ -1,9 +1,17 @@
 #include "ledger/event_check.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
+
+#include <algorithm>
+#include <bit>
+#include <cassert>
+#include <optional>
 #include <unordered_set>
 
 #include "crypto/merkle.h"
 #include "ledger/constants.h"
+#include "ledger/entry_codec.h"
 #include "ledger/signing_context.h"
 
 namespace ledger {
@@ -105,7 +113,7 @@ void RosterSignatureCache::Insert(const crypto::Hash& key) {
   verified_.insert(std::string(crypto::AsBytes(key)));
 }
 
-Result<CheckedEvent> CheckSignedEvent(std::string_view signed_event_bytes, std::string_view origin) {
+Result<CheckedAppend> CheckSignedEvent(std::string_view signed_event_bytes, std::string_view origin) {
   if (signed_event_bytes.size() > constants::signed_event_bytes_max) {
     return Status(Code::kTooLarge, "signed event is " + std::to_string(signed_event_bytes.size()) +
                                        " bytes, limit " +
@@ -121,8 +129,18 @@ Result<CheckedEvent> CheckSignedEvent(std::string_view signed_event_bytes, std::
   }
   if (HasUnknownFields(envelope)) return Malformed("signed event has unknown fields");
   auto checked = CheckStoredEnvelope(envelope, origin, nullptr);
-  if (checked.ok()) checked->envelope_bytes = envelope.SerializeAsString();
-  return checked;
+  if (!checked.ok()) return checked.status();
+  // Stored as protobuf serializes the decoded envelope (the client's encoding may differ).
+  CheckedAppend out;
+  out.storage = std::make_unique<std::string>();
+  std::string& storage = *out.storage;
+  storage.reserve(envelope.ByteSizeLong());
+  const std::size_t event_at =
+      AppendSignedEventEnvelope(envelope.event(), envelope.public_key(), envelope.signature(), &storage);
+  checked->envelope_bytes = storage;
+  checked->event_bytes = std::string_view(storage).substr(event_at, envelope.event().size());
+  out.events.push_back(std::move(*checked));
+  return out;
 }
 
 Result<CheckedEvent> CheckStoredEnvelope(const v1::SignedEvent& envelope, std::string_view origin,
@@ -173,68 +191,134 @@ Result<CheckedEvent> CheckStoredEnvelope(const v1::SignedEvent& envelope, std::s
   return checked;
 }
 
-Result<std::vector<CheckedEvent>> CheckSignedRoster(std::string_view signed_roster_bytes,
-                                                    std::string_view origin) {
+namespace {
+
+// The fields of a serialized v1::SignedRoster, as views of its bytes: a roster's events are
+// neither copied nor allocated one by one.
+struct RosterParts {
+  std::string_view header;
+  std::string_view public_key;
+  std::string_view signature;
+  std::vector<std::string_view> events;
+};
+
+// Reads a v1::SignedRoster's wire format (every field is length-delimited). Stricter than the
+// generated parser, which keeps unknown fields and lets a repeated singular field's last value
+// win: both are refused here, as unknown fields are everywhere else a client's bytes are read.
+Status ParseSignedRoster(std::string_view bytes, RosterParts* out) {
+  using google::protobuf::internal::WireFormatLite;
+  const Status malformed = Malformed("bytes do not decode as ledger.v1.SignedRoster");
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const std::uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  bool seen[4] = {false, false, false, false};
+  while (static_cast<std::size_t>(in.CurrentPosition()) < bytes.size()) {
+    const std::uint32_t tag = in.ReadTag();
+    const int field = WireFormatLite::GetTagFieldNumber(tag);
+    if (tag == 0) return malformed;
+    if (field < 1 || field > 4 ||
+        WireFormatLite::GetTagWireType(tag) != WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      return Malformed("signed roster has unknown fields");
+    }
+    std::uint32_t length = 0;
+    if (!in.ReadVarint32(&length)) return malformed;
+    const std::size_t at = static_cast<std::size_t>(in.CurrentPosition());
+    if (length > bytes.size() - at || !in.Skip(static_cast<int>(length))) return malformed;
+    const std::string_view value = bytes.substr(at, length);
+    if (field == 4) {
+      if (out->events.size() >= constants::roster_events_max) {
+        return Status(Code::kTooLarge, "roster carries more than " +
+                                           std::to_string(constants::roster_events_max) + " events");
+      }
+      out->events.push_back(value);
+      continue;
+    }
+    if (seen[field - 1]) return Malformed("signed roster field " + std::to_string(field) + " appears twice");
+    seen[field - 1] = true;
+    (field == 1 ? out->header : field == 2 ? out->public_key : out->signature) = value;
+  }
+  return Status::Ok();
+}
+
+// The first event id that appears twice in `events`, with the position of its second
+// occurrence. `ids` is scratch.
+std::optional<std::size_t> RepeatedId(const std::vector<CheckedEvent>& events,
+                                      std::vector<std::string_view>* ids) {
+  ids->clear();
+  for (const CheckedEvent& event : events) ids->push_back(event.event.event_id());
+  // Sorting finds whether any id repeats without a node per id; the position is looked for only
+  // when one does.
+  std::sort(ids->begin(), ids->end());
+  if (std::adjacent_find(ids->begin(), ids->end()) == ids->end()) return std::nullopt;
+  std::unordered_set<std::string_view> seen;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (!seen.insert(events[i].event.event_id()).second) return i;
+  }
+  return std::nullopt;  // Unreachable: a repeat was found above.
+}
+
+}  // namespace
+
+Result<CheckedAppend> CheckSignedRoster(std::string_view signed_roster_bytes, std::string_view origin) {
   if (signed_roster_bytes.size() > constants::roster_bytes_max) {
     return Status(Code::kTooLarge, "roster is larger than " + std::to_string(constants::roster_bytes_max));
   }
-  v1::SignedRoster roster;
-  if (!roster.ParseFromArray(signed_roster_bytes.data(),
-                             static_cast<int>(signed_roster_bytes.size()))) {
-    return Malformed("bytes do not decode as ledger.v1.SignedRoster");
-  }
-  auto key = DecodeKey(roster.public_key());
+  RosterParts roster;
+  if (Status s = ParseSignedRoster(signed_roster_bytes, &roster); !s.ok()) return s;
+  auto key = DecodeKey(roster.public_key);
   if (!key.ok()) return key.status();
   v1::RosterHeader header;
-  Status s = CheckRosterHeader(roster.header(), *key, roster.signature(), origin, &header);
+  Status s = CheckRosterHeader(roster.header, *key, roster.signature, origin, &header);
   if (!s.ok()) return s;
-  if (header.event_count() != static_cast<std::uint64_t>(roster.events_size())) {
+  const std::size_t count = roster.events.size();
+  if (header.event_count() != count) {
     return Malformed("roster header counts " + std::to_string(header.event_count()) +
-                     " events, roster carries " + std::to_string(roster.events_size()));
+                     " events, roster carries " + std::to_string(count));
   }
   std::vector<crypto::Hash> leaves;
-  leaves.reserve(roster.events_size());
-  for (const std::string& event : roster.events()) leaves.push_back(crypto::LeafHash(event));
+  leaves.reserve(count);
+  std::size_t event_bytes = 0;
+  for (std::string_view event : roster.events) {
+    leaves.push_back(crypto::LeafHash(event));
+    event_bytes += event.size();
+  }
   crypto::MemoryTree tree(std::move(leaves));
   auto root = crypto::HashFromBytes(header.events_root());
   if (!root || !crypto::ConstantTimeEqual(*root, tree.Root())) {
     return Status(Code::kBadSignature, "roster events do not match the signed events_root");
   }
 
-  // One scratch envelope is refilled per event: its strings keep their capacity, so a roster
-  // of 10,000 events costs no per-event allocation for the proof.
-  v1::SignedEvent scratch;
-  scratch.set_public_key(roster.public_key());
-  v1::RosterProof* proof = scratch.mutable_roster();
-  proof->set_header(roster.header());
-  proof->set_signature(roster.signature());
+  // Every event's envelope goes into one buffer, reserved once for the longest audit path so it
+  // never moves under the views already taken.
+  const std::size_t path_hashes_max = static_cast<std::size_t>(std::bit_width(count - 1));
+  CheckedAppend out;
+  out.storage = std::make_unique<std::string>();
+  std::string& storage = *out.storage;
+  storage.reserve(event_bytes + count * RosterEventEnvelopeOverhead(roster.public_key.size(), roster.header.size(),
+                                                                    roster.signature.size(), path_hashes_max));
+  const char* const reserved = storage.data();
   std::vector<crypto::Hash> path;  // One buffer for every event's inclusion proof.
-  std::vector<CheckedEvent> checked(roster.events_size());
-  std::unordered_set<std::string_view> ids;  // Views into `checked`, which does not reallocate.
-  ids.reserve(checked.size());
-  for (int i = 0; i < roster.events_size(); ++i) {
-    CheckedEvent& out = checked[i];
-    out.signer = *key;
-    s = DecodeEvent(roster.events(i), origin, &out.event);
+  out.events.resize(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    CheckedEvent& checked = out.events[i];
+    checked.signer = *key;
+    s = DecodeEvent(roster.events[i], origin, &checked.event);
     if (!s.ok()) return Status(s.code(), "roster event " + std::to_string(i) + ": " + s.message());
-    if (!ids.insert(out.event.event_id()).second) {
-      return Status(Code::kDuplicateId, "roster event " + std::to_string(i) + ": event id '" +
-                                            out.event.event_id() + "' appears twice in the roster");
-    }
-    out.event_bytes = std::move(*roster.mutable_events(i));  // Not read from `roster` again.
-    scratch.set_event(out.event_bytes);
-    proof->set_leaf_index(static_cast<std::uint64_t>(i));
     tree.InclusionProof(static_cast<std::uint64_t>(i), &path);
-    auto* audit_path = proof->mutable_audit_path();
-    while (audit_path->size() > static_cast<int>(path.size())) audit_path->RemoveLast();
-    for (std::size_t j = 0; j < path.size(); ++j) {
-      std::string* slot = static_cast<int>(j) < audit_path->size() ? audit_path->Mutable(static_cast<int>(j))
-                                                                   : audit_path->Add();
-      slot->assign(crypto::AsBytes(path[j]));
-    }
-    scratch.SerializeToString(&out.envelope_bytes);
+    const std::size_t envelope_at = storage.size();
+    const std::size_t event_at = AppendRosterEventEnvelope(roster.events[i], roster.public_key, roster.header,
+                                                           roster.signature, i, path, &storage);
+    checked.envelope_bytes = std::string_view(storage).substr(envelope_at);
+    checked.event_bytes = std::string_view(storage).substr(event_at, roster.events[i].size());
   }
-  return checked;
+  assert(storage.data() == reserved);  // Not reallocated: every view is valid.
+  (void)reserved;
+  std::vector<std::string_view> ids;
+  ids.reserve(count);
+  if (auto repeat = RepeatedId(out.events, &ids)) {
+    return Status(Code::kDuplicateId, "roster event " + std::to_string(*repeat) + ": event id '" +
+                                          out.events[*repeat].event.event_id() + "' appears twice in the roster");
+  }
+  return out;
 }
 
 }  // namespace ledger

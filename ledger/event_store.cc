@@ -59,8 +59,9 @@ struct Work {
   std::string bytes;
   EventStore::AppendCallback done_event;
   EventStore::RosterCallback done_roster;
-  // Filled by the check stage.
+  // Filled by the check stage: the checked events and the envelope bytes they view.
   Status check_status;
+  std::unique_ptr<std::string> storage;
   std::vector<CheckedEvent> events;
   // Filled by the sequencer: receipts once the batch is durable.
   std::vector<Receipt> receipts;
@@ -70,7 +71,7 @@ struct Work {
 // An entry sequenced but maybe not yet durable, as idempotency checks need it.
 struct PendingEntry {
   std::uint64_t index;
-  const std::string* event_bytes;  // Owned by the Work in the same Batch.
+  std::string_view event_bytes;  // Owned by the Work in the same Batch.
   crypto::Hash entry_hash;
 };
 
@@ -445,20 +446,12 @@ void EventStore::Impl::Submit(std::unique_ptr<Work> work) {
 }
 
 void EventStore::Impl::Check(Work* work) const {
-  if (work->is_roster) {
-    auto events = CheckSignedRoster(work->bytes, origin_);
-    if (events.ok()) {
-      work->events = std::move(*events);
-    } else {
-      work->check_status = events.status();
-    }
+  auto checked = work->is_roster ? CheckSignedRoster(work->bytes, origin_) : CheckSignedEvent(work->bytes, origin_);
+  if (checked.ok()) {
+    work->storage = std::move(checked->storage);
+    work->events = std::move(checked->events);
   } else {
-    auto event = CheckSignedEvent(work->bytes, origin_);
-    if (event.ok()) {
-      work->events.push_back(std::move(*event));
-    } else {
-      work->check_status = event.status();
-    }
+    work->check_status = checked.status();
   }
   work->bytes = std::string();  // Release the submitted bytes: the checked form replaces them.
 }
@@ -677,7 +670,7 @@ Status EventStore::Impl::Admit(const std::vector<CheckedEvent>& events,
     if (const PendingEntry* pending_entry = FindPending(id, batch)) {
       receipt.index = pending_entry->index;
       receipt.entry_hash = pending_entry->entry_hash;
-      stored_event = *pending_entry->event_bytes;
+      stored_event = pending_entry->event_bytes;
       *pending = true;
     } else if (auto it = stored.find(id); it != stored.end()) {
       auto bytes = ReadEntry(it->second);
@@ -762,7 +755,7 @@ Receipt EventStore::Impl::AddEntry(const CheckedEvent& event, Batch* batch) {
   assert(tree_.size() == next_index_);  // The tree has one leaf per entry.
   previous_hash_ = entry_hash;
   batch->entries_by_id.insert_or_assign(std::string_view(event.event.event_id()),
-                                        PendingEntry{index, &event.event_bytes, entry_hash});
+                                        PendingEntry{index, event.event_bytes, entry_hash});
   return Receipt{index, entry_hash, false};
 }
 

@@ -59,8 +59,8 @@ Status DecodeStoredEvent(std::string_view entry_bytes, v1::LogEntry* entry, Chec
   auto key = crypto::PublicKeyFromBytes(envelope.public_key());
   if (!key) return Status(Code::kCorruption, "public key is not 32 bytes");
   out->signer = *key;
-  out->event_bytes = envelope.event();
-  if (!out->event.ParseFromString(out->event_bytes)) return Status(Code::kCorruption, "event does not decode");
+  out->event_bytes = envelope.event();  // A view of `entry`, which the caller keeps with `out`.
+  if (!out->event.ParseFromString(envelope.event())) return Status(Code::kCorruption, "event does not decode");
   return Status::Ok();
 }
 

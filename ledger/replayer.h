@@ -67,7 +67,8 @@ Result<RebuildReport> RebuildProjections(
 Result<crypto::Hash> StoredProjectionDigest(const std::string& data_dir);
 
 // Decodes a stored entry's event into `out` without checking its signature (rebuild trusts the
-// log). `scratch` and `out` are reused from entry to entry, so their buffers are too.
+// log). `scratch` and `out` are reused from entry to entry, so their buffers are too; `out`'s
+// event_bytes views `scratch`.
 Status DecodeStoredEvent(std::string_view entry_bytes, v1::LogEntry* scratch, CheckedEvent* out);
 
 }  // namespace ledger

@@ -69,5 +69,69 @@ TEST(EntryCodecTest, LargestStoredEntryFitsAnEntryBundle) {
   EXPECT_LE(entry.size(), constants::entry_bytes_max);
 }
 
+v1::SignedEvent RosterEnvelope(std::uint64_t leaf_index, std::size_t path_hashes) {
+  v1::SignedEvent envelope;
+  envelope.set_event(std::string(300, 'e'));
+  envelope.set_public_key(std::string(32, 'k'));
+  v1::RosterProof* proof = envelope.mutable_roster();
+  proof->set_header(std::string(200, 'h'));
+  proof->set_signature(std::string(64, 's'));
+  proof->set_leaf_index(leaf_index);
+  for (std::size_t i = 0; i < path_hashes; ++i) proof->add_audit_path(std::string(32, static_cast<char>('a' + i)));
+  return envelope;
+}
+
+std::vector<crypto::Hash> Path(const v1::SignedEvent& envelope) {
+  std::vector<crypto::Hash> path;
+  for (const std::string& bytes : envelope.roster().audit_path()) path.push_back(*crypto::HashFromBytes(bytes));
+  return path;
+}
+
+std::string AppendRoster(const v1::SignedEvent& envelope, std::size_t* event_at) {
+  std::string out = "prefix";
+  *event_at = AppendRosterEventEnvelope(envelope.event(), envelope.public_key(), envelope.roster().header(),
+                                        envelope.roster().signature(), envelope.roster().leaf_index(),
+                                        Path(envelope), &out);
+  return out;
+}
+
+TEST(EntryCodecTest, SignedEventEnvelopeMatchesProtobuf) {
+  v1::SignedEvent envelope;
+  ASSERT_TRUE(envelope.ParseFromString(Envelope()));
+  std::string out = "prefix";
+  const std::size_t event_at =
+      AppendSignedEventEnvelope(envelope.event(), envelope.public_key(), envelope.signature(), &out);
+  EXPECT_EQ(out, "prefix" + Envelope());
+  EXPECT_EQ(out.substr(event_at, envelope.event().size()), envelope.event());
+}
+
+TEST(EntryCodecTest, FirstRosterEventEnvelopeMatchesProtobuf) {
+  const v1::SignedEvent envelope = RosterEnvelope(0, 14);  // leaf_index 0 is omitted.
+  std::size_t event_at = 0;
+  EXPECT_EQ(AppendRoster(envelope, &event_at), "prefix" + envelope.SerializeAsString());
+  EXPECT_EQ(event_at, std::string("prefix").size() + 3);  // Tag and a 2-byte length of 300.
+}
+
+TEST(EntryCodecTest, LaterRosterEventEnvelopeMatchesProtobuf) {
+  const v1::SignedEvent envelope = RosterEnvelope(9999, 14);
+  std::size_t event_at = 0;
+  EXPECT_EQ(AppendRoster(envelope, &event_at), "prefix" + envelope.SerializeAsString());
+}
+
+TEST(EntryCodecTest, OneEventRosterEnvelopeHasNoPath) {
+  const v1::SignedEvent envelope = RosterEnvelope(0, 0);
+  std::size_t event_at = 0;
+  EXPECT_EQ(AppendRoster(envelope, &event_at), "prefix" + envelope.SerializeAsString());
+}
+
+TEST(EntryCodecTest, RosterEnvelopeOverheadBoundsTheLargestEnvelope) {
+  v1::SignedEvent envelope = RosterEnvelope(constants::roster_events_max - 1, constants::roster_audit_path_max);
+  envelope.mutable_roster()->set_header(std::string(constants::roster_header_bytes_max, 'h'));
+  envelope.set_event(std::string(constants::event_bytes_max, 'e'));
+  const std::size_t overhead = RosterEventEnvelopeOverhead(32, constants::roster_header_bytes_max, 64,
+                                                           constants::roster_audit_path_max);
+  EXPECT_GE(overhead, envelope.ByteSizeLong() - constants::event_bytes_max);
+}
+
 }  // namespace
 }  // namespace ledger
