@@ -76,6 +76,11 @@ inline constexpr std::size_t event_id_lookup_chunk = 32;
 inline constexpr std::size_t batch_fill_backlog_chunks = 2;
 inline constexpr std::size_t batch_fill_events = 128;
 static_assert(batch_fill_events <= commit_batch_entries_max);
+// Batches of at least this many entries are freed on a thread of their own (ledger-free) once
+// durable, not by the committer: freeing a roster's batch (10,000 decoded events and their
+// buffers) took an eighth of the committer's time, on the thread every batch waits for. Smaller
+// batches are freed where they are, which costs less than waking a thread.
+inline constexpr std::size_t batch_free_elsewhere_entries = 1024;
 // The log signs a checkpoint at most this often (C2SP tlog-checkpoint: logs bound the rate so
 // witnesses and mirrors keep up). A batch committed sooner after the last checkpoint waits for
 // the next: the committer signs the durable head once the interval has passed, so an idle log

@@ -3,7 +3,6 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/wire_format_lite.h>
 
-#include <algorithm>
 #include <bit>
 #include <cassert>
 #include <optional>
@@ -12,6 +11,7 @@
 #include "crypto/merkle.h"
 #include "ledger/constants.h"
 #include "ledger/entry_codec.h"
+#include "ledger/id_table.h"
 #include "ledger/signing_context.h"
 
 namespace ledger {
@@ -239,21 +239,14 @@ Status ParseSignedRoster(std::string_view bytes, RosterParts* out) {
   return Status::Ok();
 }
 
-// The first event id that appears twice in `events`, with the position of its second
-// occurrence. `ids` is scratch.
-std::optional<std::size_t> RepeatedId(const std::vector<CheckedEvent>& events,
-                                      std::vector<std::string_view>* ids) {
-  ids->clear();
-  for (const CheckedEvent& event : events) ids->push_back(event.event.event_id());
-  // Sorting finds whether any id repeats without a node per id; the position is looked for only
-  // when one does.
-  std::sort(ids->begin(), ids->end());
-  if (std::adjacent_find(ids->begin(), ids->end()) == ids->end()) return std::nullopt;
-  std::unordered_set<std::string_view> seen;
+// The position of the first event whose id an earlier event of `events` has.
+std::optional<std::size_t> RepeatedId(const std::vector<CheckedEvent>& events) {
+  internal::IdTable ids;
+  ids.Reset(events.size());
   for (std::size_t i = 0; i < events.size(); ++i) {
-    if (!seen.insert(events[i].event.event_id()).second) return i;
+    if (!ids.Insert(events[i].event.event_id(), 0)) return i;
   }
-  return std::nullopt;  // Unreachable: a repeat was found above.
+  return std::nullopt;
 }
 
 }  // namespace
@@ -312,9 +305,7 @@ Result<CheckedAppend> CheckSignedRoster(std::string_view signed_roster_bytes, st
   }
   assert(storage.data() == reserved);  // Not reallocated: every view is valid.
   (void)reserved;
-  std::vector<std::string_view> ids;
-  ids.reserve(count);
-  if (auto repeat = RepeatedId(out.events, &ids)) {
+  if (auto repeat = RepeatedId(out.events)) {
     return Status(Code::kDuplicateId, "roster event " + std::to_string(*repeat) + ": event id '" +
                                           out.events[*repeat].event.event_id() + "' appears twice in the roster");
   }

@@ -29,6 +29,7 @@
 #include "ledger/event_signer.h"
 #include "ledger/format.h"
 #include "ledger/funds.h"
+#include "ledger/id_table.h"
 #include "ledger/rocks_impl.h"
 #include "ledger/tiles_impl.h"
 
@@ -80,9 +81,11 @@ struct Batch {
   explicit Batch(std::size_t reserved_bytes) : write(reserved_bytes) {}
   rocksdb::WriteBatch write;
   std::vector<std::unique_ptr<Work>> accepted;  // Replied to after the write.
-  // Keyed by views of the event ids in `accepted`'s checked events, which the batch owns: a
-  // roster's 10,000 ids are not copied, and the map is sized once (BuildBatch).
-  std::unordered_map<std::string_view, PendingEntry> entries_by_id;
+  // The entries in sequence order, and their positions there by event id: views of the ids in
+  // `accepted`'s checked events, which the batch owns, so a roster's 10,000 ids are not copied.
+  // Both are sized once (BuildBatch).
+  std::vector<PendingEntry> pending;
+  internal::IdTable pending_by_id;
   std::uint64_t size_after = 0;
   crypto::Hash root_after{};
   std::optional<std::vector<v1::ActorRecord>> actors_after;  // Set when actors changed.
@@ -197,6 +200,10 @@ class EventStore::Impl {
   // (or Recover and Close, when it is not running).
   Status SignCheckpoint(bool sync);
   void Reply(Work* work, Status status);
+  // Drops the committer's reference to a batch it is done with; a large batch's last reference
+  // is dropped by the freeing thread instead (constants::batch_free_elsewhere_entries).
+  void Free(std::shared_ptr<Batch> batch);
+  void FreeLoop();
 
   RocksHandles rocks_;
   const std::string origin_;
@@ -267,6 +274,12 @@ class EventStore::Impl {
   std::vector<std::thread> checkers_;
   std::thread sequencer_;
   std::thread committer_;
+  // Large batches the committer is done with, for the freeing thread to drop.
+  std::mutex free_mutex_;
+  std::condition_variable free_ready_;
+  std::vector<std::shared_ptr<Batch>> free_queue_;
+  bool free_stop_ = false;
+  std::thread freer_;
   std::mutex close_mutex_;
   bool closed_ = false;
 };
@@ -411,6 +424,10 @@ void EventStore::Impl::Start() {
     pthread_setname_np(pthread_self(), "ledger-commit");
     CommitLoop();
   });
+  freer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "ledger-free");
+    FreeLoop();
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -553,7 +570,8 @@ std::shared_ptr<Batch> EventStore::Impl::BuildBatch(std::vector<std::unique_ptr<
     }
   }
   auto batch = std::make_shared<Batch>(reserved_bytes);
-  batch->entries_by_id.reserve(events);
+  batch->pending.reserve(events);
+  batch->pending_by_id.Reset(events);
   {
     // Taken before the lookup: every batch not yet durable when the lookup reads is this one.
     std::lock_guard<std::mutex> lock(commit_mutex_);
@@ -648,9 +666,8 @@ void EventStore::Impl::Sequence(std::unique_ptr<Work> work,
 
 const PendingEntry* EventStore::Impl::FindPending(const std::string& event_id, const Batch& batch) const {
   for (const Batch* candidate : {&batch, static_cast<const Batch*>(in_flight_.get())}) {
-    if (candidate == nullptr || candidate->entries_by_id.empty()) continue;
-    auto it = candidate->entries_by_id.find(std::string_view(event_id));
-    if (it != candidate->entries_by_id.end()) return &it->second;
+    if (candidate == nullptr) continue;
+    if (const std::uint32_t* at = candidate->pending_by_id.Find(event_id)) return &candidate->pending[*at];
   }
   return nullptr;
 }
@@ -754,8 +771,11 @@ Receipt EventStore::Impl::AddEntry(const CheckedEvent& event, Batch* batch) {
   tree_.Append(entry_hash, [&](const crypto::CompactTree::Node& node) { tiles_.Add(node, &batch->write); });
   assert(tree_.size() == next_index_);  // The tree has one leaf per entry.
   previous_hash_ = entry_hash;
-  batch->entries_by_id.insert_or_assign(std::string_view(event.event.event_id()),
-                                        PendingEntry{index, event.event_bytes, entry_hash});
+  // Admit looked every id up first: one new to the log is new to the batch.
+  [[maybe_unused]] const bool inserted =
+      batch->pending_by_id.Insert(event.event.event_id(), static_cast<std::uint32_t>(batch->pending.size()));
+  assert(inserted);
+  batch->pending.push_back(PendingEntry{index, event.event_bytes, entry_hash});
   return Receipt{index, entry_hash, false};
 }
 
@@ -779,11 +799,19 @@ void EventStore::Impl::Commit(std::shared_ptr<Batch> batch) {
 void EventStore::Impl::CommitLoop() {
   for (;;) {
     std::shared_ptr<Batch> batch;
-    std::shared_ptr<Batch> retired;  // Dropped at the end of this turn, after the replies.
+    {
+      std::shared_ptr<Batch> done;
+      std::shared_ptr<Batch> retired;
+      {
+        std::lock_guard<std::mutex> lock(commit_mutex_);
+        done = std::move(committing_);  // The last batch is durable and answered.
+        retired = std::move(retired_);
+      }
+      Free(std::move(done));
+      Free(std::move(retired));
+    }
     {
       std::unique_lock<std::mutex> lock(commit_mutex_);
-      committing_.reset();  // The last batch is durable and answered.
-      retired = std::move(retired_);
       auto ready = [this] { return next_ != nullptr || committer_stop_; };
       while (!ready()) {
         if (signed_size_ == head_size_ || failed_.load()) {
@@ -831,6 +859,28 @@ void EventStore::Impl::CommitLoop() {
       SignCheckpoint(/*sync=*/false).IgnoreError();  // A failure sets failed_.
     }
     for (auto& work : batch->accepted) Reply(work.get(), status);
+  }
+}
+
+void EventStore::Impl::Free(std::shared_ptr<Batch> batch) {
+  if (batch == nullptr || batch->pending.size() < constants::batch_free_elsewhere_entries) return;
+  {
+    std::lock_guard<std::mutex> lock(free_mutex_);
+    free_queue_.push_back(std::move(batch));
+  }
+  free_ready_.notify_one();
+}
+
+void EventStore::Impl::FreeLoop() {
+  std::unique_lock<std::mutex> lock(free_mutex_);
+  for (;;) {
+    free_ready_.wait(lock, [this] { return !free_queue_.empty() || free_stop_; });
+    if (free_queue_.empty()) return;  // Stopping, and everything handed over is freed.
+    std::vector<std::shared_ptr<Batch>> batches = std::move(free_queue_);
+    free_queue_.clear();
+    lock.unlock();
+    batches.clear();
+    lock.lock();
   }
 }
 
@@ -913,6 +963,12 @@ Status EventStore::Impl::Close() {
   sequence_ready_.notify_all();
   if (sequencer_.joinable()) sequencer_.join();  // Hands the committer its last batch, then stops it.
   if (committer_.joinable()) committer_.join();
+  {
+    std::lock_guard<std::mutex> lock(free_mutex_);
+    free_stop_ = true;
+  }
+  free_ready_.notify_one();
+  if (freer_.joinable()) freer_.join();
   // The head the committer had not signed yet (the interval had not passed).
   if (rocks_.db && signed_size_ < head_size_ && !failed_.load()) {
     Status status = SignCheckpoint(/*sync=*/true);
