@@ -126,7 +126,7 @@ std::string_view EventRegion(const v1::Event& event) {
 
 Result<const v1::ActorRecord*> ActorRegistry::Authorize(const CheckedEvent& checked,
                                                         std::uint64_t index) const {
-  const v1::Event& event = checked.event;
+  const v1::Event& event = *checked.event;
   if (index == 0 || event.has_genesis()) {
     if (index != 0 || !event.has_genesis()) {
       return Status(Code::kInvalidEvent, "a genesis event stands at index 0 and only there");
@@ -165,7 +165,7 @@ Result<const v1::ActorRecord*> ActorRegistry::Authorize(const CheckedEvent& chec
 
 Status ActorRegistry::Apply(const CheckedEvent& checked, std::uint64_t index,
                             const v1::ActorRecord& /*signer*/, RowWriter* rows) {
-  const v1::Event& event = checked.event;
+  const v1::Event& event = *checked.event;
   switch (event.body_case()) {
     case v1::Event::kGenesis:
       return ApplyGenesis(event.genesis(), checked.signer, index, rows);

@@ -128,10 +128,12 @@ Result<CheckedAppend> CheckSignedEvent(std::string_view signed_event_bytes, std:
     return Malformed("a single event needs a signature (rosters are submitted whole)");
   }
   if (HasUnknownFields(envelope)) return Malformed("signed event has unknown fields");
-  auto checked = CheckStoredEnvelope(envelope, origin, nullptr);
+  CheckedAppend out;
+  out.arena = std::make_unique<google::protobuf::Arena>();
+  auto checked = CheckStoredEnvelope(envelope, origin, nullptr,
+                                     google::protobuf::Arena::CreateMessage<v1::Event>(out.arena.get()));
   if (!checked.ok()) return checked.status();
   // Stored as protobuf serializes the decoded envelope (the client's encoding may differ).
-  CheckedAppend out;
   out.storage = std::make_unique<std::string>();
   std::string& storage = *out.storage;
   storage.reserve(envelope.ByteSizeLong());
@@ -144,12 +146,13 @@ Result<CheckedAppend> CheckSignedEvent(std::string_view signed_event_bytes, std:
 }
 
 Result<CheckedEvent> CheckStoredEnvelope(const v1::SignedEvent& envelope, std::string_view origin,
-                                         RosterSignatureCache* cache) {
+                                         RosterSignatureCache* cache, v1::Event* event) {
   CheckedEvent checked;
   auto key = DecodeKey(envelope.public_key());
   if (!key.ok()) return key.status();
   checked.signer = *key;
-  if (Status s = DecodeEvent(envelope.event(), origin, &checked.event); !s.ok()) return s;
+  if (Status s = DecodeEvent(envelope.event(), origin, event); !s.ok()) return s;
+  checked.event = event;
 
   if (envelope.proof_case() == v1::SignedEvent::kSignature) {
     auto sig = crypto::SignatureFromBytes(envelope.signature());
@@ -244,7 +247,7 @@ std::optional<std::size_t> RepeatedId(const std::vector<CheckedEvent>& events) {
   internal::IdTable ids;
   ids.Reset(events.size());
   for (std::size_t i = 0; i < events.size(); ++i) {
-    if (!ids.Insert(events[i].event.event_id(), 0)) return i;
+    if (!ids.Insert(events[i].event->event_id(), 0)) return i;
   }
   return std::nullopt;
 }
@@ -284,6 +287,10 @@ Result<CheckedAppend> CheckSignedRoster(std::string_view signed_roster_bytes, st
   // never moves under the views already taken.
   const std::size_t path_hashes_max = static_cast<std::size_t>(std::bit_width(count - 1));
   CheckedAppend out;
+  google::protobuf::ArenaOptions arena_options;
+  arena_options.start_block_size = constants::roster_arena_block_bytes;
+  arena_options.max_block_size = constants::roster_arena_block_bytes;
+  out.arena = std::make_unique<google::protobuf::Arena>(arena_options);
   out.storage = std::make_unique<std::string>();
   std::string& storage = *out.storage;
   storage.reserve(event_bytes + count * RosterEventEnvelopeOverhead(roster.public_key.size(), roster.header.size(),
@@ -294,7 +301,9 @@ Result<CheckedAppend> CheckSignedRoster(std::string_view signed_roster_bytes, st
   for (std::size_t i = 0; i < count; ++i) {
     CheckedEvent& checked = out.events[i];
     checked.signer = *key;
-    s = DecodeEvent(roster.events[i], origin, &checked.event);
+    v1::Event* event = google::protobuf::Arena::CreateMessage<v1::Event>(out.arena.get());
+    s = DecodeEvent(roster.events[i], origin, event);
+    checked.event = event;
     if (!s.ok()) return Status(s.code(), "roster event " + std::to_string(i) + ": " + s.message());
     tree.InclusionProof(static_cast<std::uint64_t>(i), &path);
     const std::size_t envelope_at = storage.size();
@@ -307,7 +316,7 @@ Result<CheckedAppend> CheckSignedRoster(std::string_view signed_roster_bytes, st
   (void)reserved;
   if (auto repeat = RepeatedId(out.events)) {
     return Status(Code::kDuplicateId, "roster event " + std::to_string(*repeat) + ": event id '" +
-                                          out.events[*repeat].event.event_id() + "' appears twice in the roster");
+                                          out.events[*repeat].event->event_id() + "' appears twice in the roster");
   }
   return out;
 }

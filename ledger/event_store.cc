@@ -60,8 +60,9 @@ struct Work {
   std::string bytes;
   EventStore::AppendCallback done_event;
   EventStore::RosterCallback done_roster;
-  // Filled by the check stage: the checked events and the envelope bytes they view.
+  // Filled by the check stage: the checked events and what they point into.
   Status check_status;
+  std::unique_ptr<google::protobuf::Arena> arena;
   std::unique_ptr<std::string> storage;
   std::vector<CheckedEvent> events;
   // Filled by the sequencer: receipts once the batch is durable.
@@ -465,6 +466,7 @@ void EventStore::Impl::Submit(std::unique_ptr<Work> work) {
 void EventStore::Impl::Check(Work* work) const {
   auto checked = work->is_roster ? CheckSignedRoster(work->bytes, origin_) : CheckSignedEvent(work->bytes, origin_);
   if (checked.ok()) {
+    work->arena = std::move(checked->arena);
     work->storage = std::move(checked->storage);
     work->events = std::move(checked->events);
   } else {
@@ -566,7 +568,7 @@ std::shared_ptr<Batch> EventStore::Impl::BuildBatch(std::vector<std::unique_ptr<
   for (const auto& work : group) {
     events += work->events.size();
     for (const CheckedEvent& event : work->events) {
-      reserved_bytes += event.envelope_bytes.size() + event.event.event_id().size() + constants::entry_write_overhead_bytes;
+      reserved_bytes += event.envelope_bytes.size() + event.event->event_id().size() + constants::entry_write_overhead_bytes;
     }
   }
   auto batch = std::make_shared<Batch>(reserved_bytes);
@@ -618,7 +620,7 @@ Status EventStore::Impl::LookUpIds(const std::vector<std::unique_ptr<Work>>& gro
                                    std::unordered_map<std::string, std::uint64_t>* stored) {
   std::vector<rocksdb::Slice> keys;
   for (const auto& work : group) {
-    for (const CheckedEvent& event : work->events) keys.emplace_back(event.event.event_id());
+    for (const CheckedEvent& event : work->events) keys.emplace_back(event.event->event_id());
   }
   if (keys.empty()) return Status::Ok();
   std::vector<rocksdb::PinnableSlice> values(keys.size());
@@ -680,7 +682,7 @@ Status EventStore::Impl::Admit(const std::vector<CheckedEvent>& events,
                                const Batch& batch, std::vector<Receipt>* duplicates, bool* pending) {
   std::size_t fresh = 0;
   for (std::size_t i = 0; i < events.size(); ++i) {
-    const std::string& id = events[i].event.event_id();
+    const std::string& id = events[i].event->event_id();
     // Ids repeated inside one roster were refused by CheckSignedRoster.
     std::string stored_event;
     Receipt receipt{0, {}, true};
@@ -738,8 +740,8 @@ Status EventStore::Impl::ApplyAll(const std::vector<CheckedEvent>& events, rocks
     if (!status.ok() && events.size() > 1) {
       status = Status(status.code(), "roster event " + std::to_string(i) + ": " + status.message());
     }
-    actor_event = actor_event || events[i].event.has_register_actor() ||
-                  events[i].event.has_revoke_actor() || events[i].event.has_genesis();
+    actor_event = actor_event || events[i].event->has_register_actor() ||
+                  events[i].event->has_revoke_actor() || events[i].event->has_genesis();
   }
   if (!status.ok()) {
     for (Projection* projection : projections) projection->RollbackToSavepoint();
@@ -767,13 +769,13 @@ Receipt EventStore::Impl::AddEntry(const CheckedEvent& event, Batch* batch) {
   const rocksdb::Slice value_parts[2] = {head, event.envelope_bytes};
   batch->write.Put(rocks_.entries, rocksdb::SliceParts(&key_part, 1), rocksdb::SliceParts(value_parts, 2))
       .PermitUncheckedError();
-  batch->write.Put(rocks_.event_ids, event.event.event_id(), key).PermitUncheckedError();
+  batch->write.Put(rocks_.event_ids, event.event->event_id(), key).PermitUncheckedError();
   tree_.Append(entry_hash, [&](const crypto::CompactTree::Node& node) { tiles_.Add(node, &batch->write); });
   assert(tree_.size() == next_index_);  // The tree has one leaf per entry.
   previous_hash_ = entry_hash;
   // Admit looked every id up first: one new to the log is new to the batch.
   [[maybe_unused]] const bool inserted =
-      batch->pending_by_id.Insert(event.event.event_id(), static_cast<std::uint32_t>(batch->pending.size()));
+      batch->pending_by_id.Insert(event.event->event_id(), static_cast<std::uint32_t>(batch->pending.size()));
   assert(inserted);
   batch->pending.push_back(PendingEntry{index, event.event_bytes, entry_hash});
   return Receipt{index, entry_hash, false};

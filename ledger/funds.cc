@@ -385,7 +385,7 @@ FundsProjection::~FundsProjection() = default;
 
 Status FundsProjection::Apply(const CheckedEvent& checked, std::uint64_t index,
                               const v1::ActorRecord& /*signer*/, RowWriter* rows) {
-  const v1::Event& event = checked.event;
+  const v1::Event& event = *checked.event;
   State& s = *state_;
   switch (event.body_case()) {
     case v1::Event::kFundDefined: return s.ApplyFund(event.fund_defined(), rows);

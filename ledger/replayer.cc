@@ -51,7 +51,7 @@ Result<crypto::Hash> ProjectionDigest(const RowReader& actors, const RowReader& 
   return hash.Finish();
 }
 
-Status DecodeStoredEvent(std::string_view entry_bytes, v1::LogEntry* entry, CheckedEvent* out) {
+Status DecodeStoredEvent(std::string_view entry_bytes, v1::LogEntry* entry, v1::Event* event, CheckedEvent* out) {
   if (!entry->ParseFromArray(entry_bytes.data(), static_cast<int>(entry_bytes.size()))) {
     return Status(Code::kCorruption, "entry does not decode");
   }
@@ -60,7 +60,8 @@ Status DecodeStoredEvent(std::string_view entry_bytes, v1::LogEntry* entry, Chec
   if (!key) return Status(Code::kCorruption, "public key is not 32 bytes");
   out->signer = *key;
   out->event_bytes = envelope.event();  // A view of `entry`, which the caller keeps with `out`.
-  if (!out->event.ParseFromString(envelope.event())) return Status(Code::kCorruption, "event does not decode");
+  if (!event->ParseFromString(envelope.event())) return Status(Code::kCorruption, "event does not decode");
+  out->event = event;
   return Status::Ok();
 }
 
@@ -200,9 +201,10 @@ Result<RebuildReport> RebuildProjections(const std::string& data_dir,
   std::unique_ptr<rocksdb::Iterator> it(h.db->NewIterator(rocksdb::ReadOptions(), h.entries));
   std::uint64_t next = 0;
   v1::LogEntry entry;
+  v1::Event decoded;
   CheckedEvent event;
   for (it->SeekToFirst(); it->Valid() && next < report.entries; it->Next(), ++next) {
-    status = DecodeStoredEvent(it->value().ToStringView(), &entry, &event);
+    status = DecodeStoredEvent(it->value().ToStringView(), &entry, &decoded, &event);
     if (!status.ok()) return Status(Code::kCorruption, "entry " + std::to_string(next) + ": " + status.message());
     const std::uint64_t index = entry.index();
     if (index != next) {

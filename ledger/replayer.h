@@ -66,9 +66,9 @@ Result<RebuildReport> RebuildProjections(
 // Digest of the projections stored in `data_dir`, read beside a running ledgerd.
 Result<crypto::Hash> StoredProjectionDigest(const std::string& data_dir);
 
-// Decodes a stored entry's event into `out` without checking its signature (rebuild trusts the
-// log). `scratch` and `out` are reused from entry to entry, so their buffers are too; `out`'s
-// event_bytes views `scratch`.
-Status DecodeStoredEvent(std::string_view entry_bytes, v1::LogEntry* scratch, CheckedEvent* out);
+// Decodes a stored entry's event into `event` without checking its signature (rebuild trusts the
+// log), and points `out` at it and at its bytes in `scratch`. `scratch` and `event` are reused
+// from entry to entry, so their buffers are too.
+Status DecodeStoredEvent(std::string_view entry_bytes, v1::LogEntry* scratch, v1::Event* event, CheckedEvent* out);
 
 }  // namespace ledger

@@ -29,7 +29,8 @@ struct Decoded {
   bool parsed = false;  // The bytes decoded as a LogEntry.
   crypto::Hash entry_hash{};
   ledger::Status status;  // Decoding or signature failure.
-  ledger::CheckedEvent event;
+  ledger::v1::Event decoded;
+  ledger::CheckedEvent event;  // Points at `decoded` and into `entry`.
 };
 
 void DecodeAndCheck(Decoded* d, const std::string& origin, ledger::RosterSignatureCache* cache) {
@@ -39,7 +40,7 @@ void DecodeAndCheck(Decoded* d, const std::string& origin, ledger::RosterSignatu
     return;
   }
   d->parsed = true;
-  auto checked = ledger::CheckStoredEnvelope(d->entry.signed_event(), origin, cache);
+  auto checked = ledger::CheckStoredEnvelope(d->entry.signed_event(), origin, cache, &d->decoded);
   if (!checked.ok()) {
     d->status = checked.status();
     return;

@@ -46,7 +46,7 @@ TEST_F(EventCheckTest, RosterEventEnvelopesAreWhatProtobufWrites) {
     EXPECT_EQ(envelope.SerializeAsString(), event.envelope_bytes);
     EXPECT_EQ(event.event_bytes, events_[i].SerializeAsString());
     EXPECT_EQ(envelope.roster().leaf_index(), i);
-    EXPECT_EQ(event.event.event_id(), "e" + std::to_string(i));
+    EXPECT_EQ(event.event->event_id(), "e" + std::to_string(i));
   }
 }
 
@@ -56,9 +56,11 @@ TEST_F(EventCheckTest, StoredRosterEnvelopeChecksAlone) {
   ASSERT_TRUE(checked.ok());
   v1::SignedEvent envelope;
   ASSERT_TRUE(envelope.ParseFromString(std::string(checked->events[2].envelope_bytes)));
-  auto alone = CheckStoredEnvelope(envelope, kOrigin, nullptr);
+  v1::Event decoded;
+  auto alone = CheckStoredEnvelope(envelope, kOrigin, nullptr, &decoded);
   ASSERT_TRUE(alone.ok()) << alone.status().ToString();
-  EXPECT_EQ(alone->event.event_id(), "e2");
+  EXPECT_EQ(alone->event, &decoded);
+  EXPECT_EQ(decoded.event_id(), "e2");
 }
 
 TEST_F(EventCheckTest, RosterWithUnknownFieldIsMalformed) {
