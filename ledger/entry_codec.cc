@@ -4,21 +4,25 @@ namespace ledger {
 
 namespace {
 
-// Protobuf wire format: tag = field number << 3 | wire type (0 varint, 2 length-delimited).
-constexpr char kIndexTag = (1 << 3) | 0;
-constexpr char kPreviousHashTag = (2 << 3) | 2;
-constexpr char kSequencedTag = (3 << 3) | 0;
-constexpr char kSignedEventTag = (4 << 3) | 2;
+// Protobuf wire format: a field's tag is its number << 3 | its wire type.
+constexpr int kVarint = 0;
+constexpr int kLengthDelimited = 2;
+constexpr char Tag(int field, int wire_type) { return static_cast<char>((field << 3) | wire_type); }
+// v1::LogEntry.
+constexpr char kIndexTag = Tag(1, kVarint);
+constexpr char kPreviousHashTag = Tag(2, kLengthDelimited);
+constexpr char kSequencedTag = Tag(3, kVarint);
+constexpr char kSignedEventTag = Tag(4, kLengthDelimited);
 // v1::SignedEvent.
-constexpr char kEventTag = (1 << 3) | 2;
-constexpr char kPublicKeyTag = (2 << 3) | 2;
-constexpr char kSignatureTag = (3 << 3) | 2;
-constexpr char kRosterTag = (4 << 3) | 2;
+constexpr char kEventTag = Tag(1, kLengthDelimited);
+constexpr char kPublicKeyTag = Tag(2, kLengthDelimited);
+constexpr char kSignatureTag = Tag(3, kLengthDelimited);
+constexpr char kRosterTag = Tag(4, kLengthDelimited);
 // v1::RosterProof.
-constexpr char kHeaderTag = (1 << 3) | 2;
-constexpr char kRosterSignatureTag = (2 << 3) | 2;
-constexpr char kLeafIndexTag = (3 << 3) | 0;
-constexpr char kAuditPathTag = (4 << 3) | 2;
+constexpr char kHeaderTag = Tag(1, kLengthDelimited);
+constexpr char kRosterSignatureTag = Tag(2, kLengthDelimited);
+constexpr char kLeafIndexTag = Tag(3, kVarint);
+constexpr char kAuditPathTag = Tag(4, kLengthDelimited);
 // The largest varint: 10 bytes for 64 bits.
 constexpr std::size_t kVarintBytesMax = 10;
 
@@ -98,9 +102,7 @@ std::string EncodeLogEntryHead(std::uint64_t index, const crypto::Hash& previous
     out.push_back(kIndexTag);
     AppendVarint(index, &out);
   }
-  out.push_back(kPreviousHashTag);
-  AppendVarint(previous_hash.size(), &out);
-  out.append(crypto::AsBytes(previous_hash));
+  AppendField(kPreviousHashTag, crypto::AsBytes(previous_hash), &out);
   if (sequenced_ms != 0) {
     out.push_back(kSequencedTag);
     // int64 varints encode negative values as their two's complement in 10 bytes.

@@ -216,8 +216,8 @@ Status ParseSignedRoster(std::string_view bytes, RosterParts* out) {
   bool seen[4] = {false, false, false, false};
   while (static_cast<std::size_t>(in.CurrentPosition()) < bytes.size()) {
     const std::uint32_t tag = in.ReadTag();
-    const int field = WireFormatLite::GetTagFieldNumber(tag);
     if (tag == 0) return malformed;
+    const int field = WireFormatLite::GetTagFieldNumber(tag);
     if (field < 1 || field > 4 ||
         WireFormatLite::GetTagWireType(tag) != WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
       return Malformed("signed roster has unknown fields");
@@ -295,7 +295,7 @@ Result<CheckedAppend> CheckSignedRoster(std::string_view signed_roster_bytes, st
   std::string& storage = *out.storage;
   storage.reserve(event_bytes + count * RosterEventEnvelopeOverhead(roster.public_key.size(), roster.header.size(),
                                                                     roster.signature.size(), path_hashes_max));
-  const char* const reserved = storage.data();
+  [[maybe_unused]] const char* const reserved = storage.data();
   std::vector<crypto::Hash> path;  // One buffer for every event's inclusion proof.
   out.events.resize(count);
   for (std::size_t i = 0; i < count; ++i) {
@@ -313,7 +313,6 @@ Result<CheckedAppend> CheckSignedRoster(std::string_view signed_roster_bytes, st
     checked.event_bytes = std::string_view(storage).substr(event_at, roster.events[i].size());
   }
   assert(storage.data() == reserved);  // Not reallocated: every view is valid.
-  (void)reserved;
   if (auto repeat = RepeatedId(out.events)) {
     return Status(Code::kDuplicateId, "roster event " + std::to_string(*repeat) + ": event id '" +
                                           out.events[*repeat].event->event_id() + "' appears twice in the roster");
