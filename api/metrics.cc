@@ -5,6 +5,13 @@
 #include "api/witness_submitter.h"
 
 namespace api {
+namespace {
+
+// The first commit-write bucket /metrics reports on its own: 2^6 us (64 us). Faster writes are
+// counted in it; no disk syncs faster.
+constexpr std::size_t kCommitWriteFirstReported = 24;
+
+}  // namespace
 
 void Metrics::CountRequest(int status) {
   const std::size_t index = status >= 100 && status < 600 ? static_cast<std::size_t>(status / 100 - 1) : 5;
@@ -90,6 +97,21 @@ std::string Metrics::Render(const ledger::EventStore& store, const WitnessSubmit
   out << "ledger_group_commit_entries_bucket{le=\"+Inf\"} " << cumulative << "\n"
       << "ledger_group_commit_entries_sum " << stats.entries << "\n"
       << "ledger_group_commit_entries_count " << stats.batches << "\n";
+  // The store's quarter-power-of-two buckets, summed into powers of two from 64 us to 0.5 s.
+  out << "# HELP ledger_commit_write_seconds Time a group commit's synced RocksDB write took.\n"
+      << "# TYPE ledger_commit_write_seconds histogram\n";
+  cumulative = 0;
+  for (std::size_t i = 0; i + 1 < stats.commit_writes.size(); ++i) {
+    cumulative += stats.commit_writes[i];
+    if (i % 4 == 0 && i >= kCommitWriteFirstReported) {
+      out << "ledger_commit_write_seconds_bucket{le=\"" << ledger::CommitWriteBucketMicros(i) / 1e6 << "\"} "
+          << cumulative << "\n";
+    }
+  }
+  cumulative += stats.commit_writes.back();
+  out << "ledger_commit_write_seconds_bucket{le=\"+Inf\"} " << cumulative << "\n"
+      << "ledger_commit_write_seconds_sum " << stats.commit_write_seconds << "\n"
+      << "ledger_commit_write_seconds_count " << cumulative << "\n";
   out << "# HELP ledger_checkpoints_signed_total Checkpoints signed since ledgerd started (at most one a second).\n"
       << "# TYPE ledger_checkpoints_signed_total counter\n"
       << "ledger_checkpoints_signed_total " << stats.checkpoints << "\n";

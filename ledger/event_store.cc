@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -39,6 +40,15 @@ using internal::FromRocks;
 using internal::OpenMode;
 using internal::OpenRocks;
 using internal::RocksHandles;
+
+double CommitWriteBucketMicros(std::size_t i) { return std::exp2(static_cast<double>(i) / 4); }
+
+std::size_t CommitWriteBucket(double micros) {
+  constexpr std::size_t kLast = StoreStats::kCommitWriteBuckets - 1;
+  if (!(micros > 1)) return 0;  // Also NaN, which no clock gives.
+  const double quarters = std::ceil(4 * std::log2(micros));
+  return quarters >= static_cast<double>(kLast) ? kLast : static_cast<std::size_t>(quarters);
+}
 
 std::string DatabasePath(const std::string& data_dir) { return data_dir + "/db"; }
 std::string LogKeyPath(const std::string& data_dir) { return data_dir + "/log.key"; }
@@ -833,12 +843,15 @@ void EventStore::Impl::CommitLoop() {
     }
     commit_taken_.notify_one();
     Status status;
+    double write_micros = 0;
     if (failed_.load()) {
       status = Status(Code::kUnavailable, "an earlier write failed; reopen the ledger");
     } else {
       rocksdb::WriteOptions write_options;
       write_options.sync = true;  // Acknowledged means durable.
+      const auto write_start = std::chrono::steady_clock::now();
       status = FromRocks(rocks_.db->Write(write_options, &batch->write), "committing a batch");
+      write_micros = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - write_start).count();
       // In-memory state is ahead of the disk after a failed write: refuse everything after it.
       if (!status.ok()) failed_.store(true);
     }
@@ -854,6 +867,8 @@ void EventStore::Impl::CommitLoop() {
       std::size_t bucket = 0;
       while (bucket + 1 < stats_.batch_sizes.size() && (std::uint64_t{1} << bucket) < entries) ++bucket;
       stats_.batch_sizes[bucket] += 1;
+      stats_.commit_writes[CommitWriteBucket(write_micros)] += 1;
+      stats_.commit_write_seconds += write_micros / 1e6;
     }
     // Signed after the size is published (a checkpoint never covers more than size()) and before
     // the replies, so an append to an idle log is in the checkpoint its caller reads next.

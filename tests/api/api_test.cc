@@ -587,6 +587,8 @@ TEST_F(ApiTest, MetricsCountAppendsAndRejectionsByReason) {
   EXPECT_NE(metrics.body.find("\nledger_appended_events_total 1\n"), std::string::npos) << metrics.body;
   EXPECT_NE(metrics.body.find("\nledger_rejections_total{code=\"overdraft\"} 1\n"), std::string::npos);
   EXPECT_NE(metrics.body.find("\nledger_append_seconds_count 2\n"), std::string::npos);
+  EXPECT_NE(metrics.body.find("\nledger_commit_write_seconds_count " + std::to_string(ledger_.store().stats().batches) + "\n"),
+            std::string::npos);
   EXPECT_NE(metrics.body.find("\nledger_log_size " + std::to_string(ledger_.store().size()) + "\n"), std::string::npos);
   EXPECT_NE(metrics.body.find("\nledger_http_requests_total{class=\"4xx\"} 1\n"), std::string::npos);
 }

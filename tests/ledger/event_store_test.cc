@@ -174,6 +174,29 @@ TEST_F(EventStoreTest, AppendsQueuedFasterThanTheyAreCheckedFillABatch) {
   EXPECT_GE(large_batches, 1u);
 }
 
+// Every group commit's synced write is counted once, in the bucket of its duration.
+TEST_F(EventStoreTest, EachCommitWriteIsCountedByItsDuration) {
+  const StoreStats before = t.store().stats();
+  ASSERT_TRUE(t.Append(TestLedger::Document("timed-1"), t.admin()).ok());
+  ASSERT_TRUE(t.Append(TestLedger::Document("timed-2"), t.admin()).ok());
+  const StoreStats after = t.store().stats();
+  std::uint64_t counted = 0;
+  for (std::size_t i = 0; i < after.commit_writes.size(); ++i) counted += after.commit_writes[i] - before.commit_writes[i];
+  EXPECT_EQ(after.batches - before.batches, 2u);
+  EXPECT_EQ(counted, 2u);
+  EXPECT_GT(after.commit_write_seconds, before.commit_write_seconds);
+}
+
+TEST(CommitWriteBucketTest, BucketsAreQuarterPowersOfTwoOfMicroseconds) {
+  EXPECT_EQ(CommitWriteBucket(0), 0u);
+  EXPECT_EQ(CommitWriteBucket(1), 0u);
+  EXPECT_EQ(CommitWriteBucket(2), 4u);          // 2^(4/4) us.
+  EXPECT_EQ(CommitWriteBucket(2.01), 5u);       // Above 2 us: the next bucket, up to 2^(5/4).
+  EXPECT_EQ(CommitWriteBucket(1000), 40u);      // 2^(39/4) = 861 < 1000 <= 2^(40/4) = 1024.
+  EXPECT_EQ(CommitWriteBucket(1e7), StoreStats::kCommitWriteBuckets - 1);  // 10 s: the last.
+  EXPECT_DOUBLE_EQ(CommitWriteBucketMicros(40), 1024);
+}
+
 TEST_F(EventStoreTest, SameIdWithOtherBytesIsRejected) {
   ASSERT_TRUE(t.Append(TestLedger::Document("d1"), t.admin()).ok());
   v1::Event other = TestLedger::Document("d1");
