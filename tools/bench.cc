@@ -11,11 +11,11 @@
 #include <time.h>
 
 #include <algorithm>
-#include <cmath>
 #include <array>
 #include <atomic>
-#include <condition_variable>
 #include <chrono>
+#include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
