@@ -1,5 +1,7 @@
 #include "ledger/entry_codec.h"
 
+#include "ledger/constants.h"
+
 namespace ledger {
 
 namespace {
@@ -94,10 +96,13 @@ std::size_t RosterEventEnvelopeOverhead(std::size_t public_key_size, std::size_t
          FieldSize(signature_size) + 1 + kVarintBytesMax + path_hashes * FieldSize(crypto::kHashBytes);
 }
 
+// Index, previous hash, time, and the envelope's tag and length (3 bytes up to entry_bytes_max).
+static_assert((1 + 10) + (1 + 1 + 32) + (1 + 10) + (1 + 3) <= constants::entry_head_bytes_max);
+
 std::string EncodeLogEntryHead(std::uint64_t index, const crypto::Hash& previous_hash,
                                std::int64_t sequenced_ms, std::size_t signed_event_size) {
   std::string out;
-  out.reserve(64);
+  out.reserve(constants::entry_head_bytes_max);
   if (index != 0) {
     out.push_back(kIndexTag);
     AppendVarint(index, &out);

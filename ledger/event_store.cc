@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -53,6 +54,7 @@ std::size_t CommitWriteBucket(double micros) {
 std::string DatabasePath(const std::string& data_dir) { return data_dir + "/db"; }
 std::string LogKeyPath(const std::string& data_dir) { return data_dir + "/log.key"; }
 std::string LogPublicKeyPath(const std::string& data_dir) { return data_dir + "/log.pub"; }
+std::string IngestPath(const std::string& data_dir) { return data_dir + "/ingest"; }
 
 namespace {
 
@@ -100,6 +102,13 @@ struct Batch {
   std::uint64_t size_after = 0;
   crypto::Hash root_after{};
   std::optional<std::vector<v1::ActorRecord>> actors_after;  // Set when actors changed.
+  // A batch of at least StoreOptions::ingest_entries_min entries keeps its entries out of
+  // `write`: their stored bytes, back to back in index order from `first_index`, and where each
+  // ends. The committer writes them as one table file that RocksDB ingests before `write`.
+  bool ingest = false;
+  std::uint64_t first_index = 0;
+  std::string entry_values;
+  std::vector<std::size_t> entry_ends;
 };
 
 }  // namespace
@@ -120,6 +129,9 @@ class EventStore::Impl {
   ~Impl() { Close().IgnoreError(); }
 
   Status Recover(bool allow_empty);
+  // Deletes entries stored at `size` and after: the entries of a batch ingested before a crash
+  // stopped its write. Part of Recover.
+  Status DropEntriesFrom(std::uint64_t size);
   // Writes the tree head a version 2 store lacks and marks the store version 3, in one synced
   // batch. After Recover.
   Status UpgradeFrom2();
@@ -207,6 +219,10 @@ class EventStore::Impl {
   }
   Receipt AddEntry(const CheckedEvent& event, Batch* batch);
   void Commit(std::shared_ptr<Batch> batch);
+  // Writes an ingesting batch's entries as one synced table file and has RocksDB ingest it
+  // (committer thread). Past every stored key, the file goes to the last level: no WAL, memtable,
+  // flush or compaction copies those bytes again.
+  Status IngestEntries(const Batch& batch);
   // Signs a checkpoint of the durable head, stores it and publishes it. Committer thread only
   // (or Recover and Close, when it is not running).
   Status SignCheckpoint(bool sync);
@@ -345,7 +361,9 @@ Status EventStore::Impl::Recover(bool allow_empty) {
                                          std::to_string(head.size));
   }
   tree_ = std::move(*tree);
-  Status status = tiles_.Load(head.size, [this](std::uint8_t level, std::uint64_t index) {
+  Status status = DropEntriesFrom(head.size);
+  if (!status.ok()) return status;
+  status = tiles_.Load(head.size, [this](std::uint8_t level, std::uint64_t index) {
     return ReadTile(level, index);
   });
   if (!status.ok()) return status;
@@ -374,6 +392,26 @@ Status EventStore::Impl::Recover(bool allow_empty) {
   // A crash came after the last batch and before its checkpoint was due: sign it now.
   if (signed_size_ < head_size_) return SignCheckpoint(/*sync=*/true);
   return Status::Ok();
+}
+
+Status EventStore::Impl::DropEntriesFrom(std::uint64_t size) {
+  const std::string from = format::EncodeIndex(size);
+  {
+    std::unique_ptr<rocksdb::Iterator> it(rocks_.db->NewIterator(rocksdb::ReadOptions(), rocks_.entries));
+    it->Seek(from);
+    if (!it->Valid()) return FromRocks(it->status(), "looking for entries past the tree head");
+  }
+  const std::string past_every_index(format::EncodeIndex(0).size() + 1, '\xff');
+  rocksdb::WriteOptions synced;
+  synced.sync = true;
+  Status status = FromRocks(rocks_.db->DeleteRange(synced, rocks_.entries, from, past_every_index),
+                            "deleting entries past the tree head");
+  if (!status.ok()) return status;
+  // Compacted away at once, so no memtable or file keeps the deletion in the way of the next
+  // ingested batch (IngestEntries).
+  const rocksdb::Slice begin(from);
+  return FromRocks(rocks_.db->CompactRange(rocksdb::CompactRangeOptions(), rocks_.entries, &begin, nullptr),
+                   "compacting entries past the tree head");
 }
 
 Status EventStore::Impl::UpgradeFrom2() {
@@ -573,15 +611,24 @@ void EventStore::Impl::SequenceLoop() {
 std::shared_ptr<Batch> EventStore::Impl::BuildBatch(std::vector<std::unique_ptr<Work>> group) {
   // The write batch's buffer is reserved once: grown by doubling, a roster's 10 MB were copied
   // about twice over on the sequencer's thread.
-  std::size_t reserved_bytes = 0;
+  std::size_t envelope_bytes = 0;
+  std::size_t other_bytes = 0;
   std::size_t events = 0;
   for (const auto& work : group) {
     events += work->events.size();
     for (const CheckedEvent& event : work->events) {
-      reserved_bytes += event.envelope_bytes.size() + event.event->event_id().size() + constants::entry_write_overhead_bytes;
+      envelope_bytes += event.envelope_bytes.size();
+      other_bytes += event.event->event_id().size() + constants::entry_write_overhead_bytes;
     }
   }
-  auto batch = std::make_shared<Batch>(reserved_bytes);
+  const bool ingest = options_.ingest_entries_min > 0 && events >= options_.ingest_entries_min;
+  auto batch = std::make_shared<Batch>(other_bytes + (ingest ? 0 : envelope_bytes));
+  batch->ingest = ingest;
+  batch->first_index = next_index_;
+  if (ingest) {
+    batch->entry_values.reserve(envelope_bytes + events * constants::entry_head_bytes_max);
+    batch->entry_ends.reserve(events);
+  }
   batch->pending.reserve(events);
   batch->pending_by_id.Reset(events);
   {
@@ -775,10 +822,15 @@ Receipt EventStore::Impl::AddEntry(const CheckedEvent& event, Batch* batch) {
   assert(head.size() + event.envelope_bytes.size() <= constants::entry_bytes_max);
   const crypto::Hash entry_hash = crypto::LeafHash(head, event.envelope_bytes);
   const std::string key = format::EncodeIndex(index);
-  const rocksdb::Slice key_part(key);
-  const rocksdb::Slice value_parts[2] = {head, event.envelope_bytes};
-  batch->write.Put(rocks_.entries, rocksdb::SliceParts(&key_part, 1), rocksdb::SliceParts(value_parts, 2))
-      .PermitUncheckedError();
+  if (batch->ingest) {
+    batch->entry_values.append(head).append(event.envelope_bytes);
+    batch->entry_ends.push_back(batch->entry_values.size());
+  } else {
+    const rocksdb::Slice key_part(key);
+    const rocksdb::Slice value_parts[2] = {head, event.envelope_bytes};
+    batch->write.Put(rocks_.entries, rocksdb::SliceParts(&key_part, 1), rocksdb::SliceParts(value_parts, 2))
+        .PermitUncheckedError();
+  }
   batch->write.Put(rocks_.event_ids, event.event->event_id(), key).PermitUncheckedError();
   tree_.Append(entry_hash, [&](const crypto::CompactTree::Node& node) { tiles_.Add(node, &batch->write); });
   assert(tree_.size() == next_index_);  // The tree has one leaf per entry.
@@ -850,7 +902,10 @@ void EventStore::Impl::CommitLoop() {
       rocksdb::WriteOptions write_options;
       write_options.sync = true;  // Acknowledged means durable.
       const auto write_start = std::chrono::steady_clock::now();
-      status = FromRocks(rocks_.db->Write(write_options, &batch->write), "committing a batch");
+      // An ingesting batch's entries are durable first: a crash before the write below leaves
+      // them past the durable head, where Recover deletes them.
+      if (!batch->entry_ends.empty()) status = IngestEntries(*batch);
+      if (status.ok()) status = FromRocks(rocks_.db->Write(write_options, &batch->write), "committing a batch");
       write_micros = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - write_start).count();
       // In-memory state is ahead of the disk after a failed write: refuse everything after it.
       if (!status.ok()) failed_.store(true);
@@ -877,6 +932,33 @@ void EventStore::Impl::CommitLoop() {
     }
     for (auto& work : batch->accepted) Reply(work.get(), status);
   }
+}
+
+Status EventStore::Impl::IngestEntries(const Batch& batch) {
+  const std::string path = IngestPath(options_.data_dir) + "/" + std::to_string(batch.first_index) + ".sst";
+  rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), rocks_.db->GetOptions(rocks_.entries), rocks_.entries);
+  rocksdb::Status rs = writer.Open(path);
+  std::size_t begin = 0;
+  for (std::size_t i = 0; rs.ok() && i < batch.entry_ends.size(); ++i) {
+    const std::size_t end = batch.entry_ends[i];
+    rs = writer.Put(format::EncodeIndex(batch.first_index + i),
+                    rocksdb::Slice(batch.entry_values.data() + begin, end - begin));
+    begin = end;
+  }
+  if (rs.ok()) rs = writer.Finish();  // Synced.
+  if (rs.ok()) {
+    rocksdb::IngestExternalFileOptions ingest;
+    ingest.move_files = true;             // A hard link: the bytes are written once.
+    ingest.allow_blocking_flush = false;  // No memtable holds a key this far on (Recover).
+    ingest.write_global_seqno = false;    // The file stays as written; the manifest keeps its number.
+    rs = rocks_.db->IngestExternalFile(rocks_.entries, {path}, ingest);
+  }
+  if (!rs.ok()) {
+    std::error_code ignored;  // The next open empties the folder.
+    std::filesystem::remove(path, ignored);
+  }
+  return FromRocks(rs, "ingesting entries " + std::to_string(batch.first_index) + " to " +
+                           std::to_string(batch.first_index + batch.entry_ends.size() - 1));
 }
 
 void EventStore::Impl::Free(std::shared_ptr<Batch> batch) {
@@ -1114,6 +1196,13 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(StoreOptions options, bool 
   }
   auto rocks = OpenRocks(DatabasePath(options.data_dir), OpenMode::kReadWrite);
   if (!rocks.ok()) return rocks.status();
+  {
+    // Table files of ingesting batches are written here; one left by a crash was never ingested.
+    std::error_code ec;
+    std::filesystem::remove_all(IngestPath(options.data_dir), ec);
+    if (!ec) std::filesystem::create_directory(IngestPath(options.data_dir), ec);
+    if (ec) return Status(Code::kIOError, "preparing " + IngestPath(options.data_dir) + ": " + ec.message());
+  }
   std::string origin, version;
   Status status = FromRocks(rocks->db->Get(rocksdb::ReadOptions(), rocks->meta, std::string(format::kMetaOrigin), &origin), "reading origin");
   if (status.ok()) {

@@ -51,6 +51,9 @@ struct StoreOptions {
   // The least time between two signed checkpoints (constants::checkpoint_interval_ms); zero
   // signs one after every batch.
   std::chrono::milliseconds checkpoint_interval{constants::checkpoint_interval_ms};
+  // Batches of at least this many entries write them as an ingested table file
+  // (constants::ingest_entries_min); zero never does.
+  std::size_t ingest_entries_min = constants::ingest_entries_min;
 };
 
 struct CreateOptions {

@@ -80,6 +80,15 @@ class Insider {
   void DeleteTree(std::uint8_t tile_level, std::uint64_t tile_index) {
     EXPECT_TRUE(db_->Delete({}, handles_[2], ledger::format::EncodeTileKey(tile_level, tile_index)).ok());
   }
+  // The table files of the entries family, as RocksDB lists them.
+  std::vector<rocksdb::LiveFileMetaData> EntryFiles() {
+    std::vector<rocksdb::LiveFileMetaData> files;
+    db_->GetLiveFilesMetaData(&files);
+    std::erase_if(files, [](const rocksdb::LiveFileMetaData& file) {
+      return file.column_family_name != ledger::format::kEntriesFamily;
+    });
+    return files;
+  }
   // Deletes a metadata key (format.h kMeta*), e.g. the checkpoint.
   void DeleteMeta(std::string_view key) {
     EXPECT_TRUE(db_->Delete({}, handles_[0], std::string(key)).ok());

@@ -58,6 +58,7 @@ class TestLedger {
   void Open() {
     ledger::StoreOptions options{dir(), 2, {}};
     options.checkpoint_interval = checkpoint_interval_;
+    options.ingest_entries_min = ingest_entries_min_;
     auto store = ledger::EventStore::Open(options);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);
@@ -76,6 +77,11 @@ class TestLedger {
   // Reopens the store with this least time between two checkpoints.
   void ReopenWithCheckpointInterval(std::chrono::milliseconds interval) {
     checkpoint_interval_ = interval;
+    Reopen();
+  }
+  // Reopens the store so that batches of at least `entries` entries are ingested as table files.
+  void ReopenWithIngestEntriesMin(std::size_t entries) {
+    ingest_entries_min_ = entries;
     Reopen();
   }
   // Waits until the store has signed a checkpoint of every durable entry: it signs at most one
@@ -160,6 +166,7 @@ class TestLedger {
   crypto::SecretKey admin_;
   std::unique_ptr<ledger::EventStore> store_;
   std::chrono::milliseconds checkpoint_interval_{ledger::constants::checkpoint_interval_ms};
+  std::size_t ingest_entries_min_ = ledger::constants::ingest_entries_min;
 };
 
 }  // namespace testing_ledger

@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <mutex>
 #include <set>
@@ -399,6 +401,71 @@ TEST_F(EventStoreTest, ReopenKeepsEntriesCheckpointAndActors) {
   ASSERT_TRUE(receipt.ok()) << receipt.status().ToString();
   EXPECT_EQ(receipt->index, 3u);
   EXPECT_EQ(Entry(3).previous_hash(), std::string(crypto::AsBytes(crypto::LeafHash(*t.store().ReadEntry(2)))));
+}
+
+TEST_F(EventStoreTest, LargeBatchEntriesAreOneTableFileInTheLastLevel) {
+  crypto::SecretKey officer = t.Register("officer", v1::ROLE_FINANCE_OFFICER);
+  t.ReopenWithIngestEntriesMin(5);
+  std::vector<v1::Event> events;
+  for (int i = 0; i < 5; ++i) events.push_back(TestLedger::Document("r" + std::to_string(i)));
+  auto receipts = t.AppendRoster(events, officer);
+  ASSERT_TRUE(receipts.ok()) << receipts.status().ToString();
+  for (std::uint64_t i = 2; i <= 6; ++i) {
+    EXPECT_EQ(Entry(i).previous_hash(), std::string(crypto::AsBytes(crypto::LeafHash(*t.store().ReadEntry(i - 1)))));
+    EXPECT_EQ(Entry(i).signed_event().roster().leaf_index(), i - 2);
+  }
+  t.Close();
+  std::vector<rocksdb::LiveFileMetaData> ingested;
+  for (const auto& file : testing_ledger::Insider(t.dir()).EntryFiles()) {
+    if (file.smallestkey == format::EncodeIndex(2)) ingested.push_back(file);
+  }
+  ASSERT_EQ(ingested.size(), 1u);
+  EXPECT_EQ(ingested[0].largestkey, format::EncodeIndex(6));
+  EXPECT_EQ(ingested[0].level, rocksdb::Options().num_levels - 1);
+}
+
+TEST_F(EventStoreTest, BatchBelowTheIngestSizeIsWrittenInItsWriteBatch) {
+  crypto::SecretKey officer = t.Register("officer", v1::ROLE_FINANCE_OFFICER);
+  t.ReopenWithIngestEntriesMin(6);
+  std::vector<v1::Event> events;
+  for (int i = 0; i < 5; ++i) events.push_back(TestLedger::Document("r" + std::to_string(i)));
+  ASSERT_TRUE(t.AppendRoster(events, officer).ok());
+  t.Close();
+  for (const auto& file : testing_ledger::Insider(t.dir()).EntryFiles()) {
+    EXPECT_EQ(file.level, 0) << file.name;  // Flushed from the memtable at close.
+  }
+}
+
+// A crash after a batch's table file was ingested and before its WriteBatch was durable leaves
+// entries past the tree head; they were never acknowledged, and the next open deletes them.
+TEST_F(EventStoreTest, EntriesPastTheTreeHeadAreDeletedAtOpen) {
+  crypto::SecretKey officer = t.Register("officer", v1::ROLE_FINANCE_OFFICER);
+  const std::string last = *t.store().ReadEntry(1);
+  t.Close();
+  {
+    testing_ledger::Insider insider(t.dir());
+    insider.Write(2, last);
+    insider.Write(3, last);
+  }
+  t.Open();
+  EXPECT_EQ(t.store().size(), 2u);
+  EXPECT_EQ(t.store().ReadEntry(2).status().code(), Code::kNotFound);
+  EXPECT_EQ(t.store().ReadEntry(3).status().code(), Code::kNotFound);
+  auto receipt = t.Append(TestLedger::Document("d1"), officer);
+  ASSERT_TRUE(receipt.ok()) << receipt.status().ToString();
+  EXPECT_EQ(receipt->index, 2u);
+  EXPECT_EQ(Entry(2).previous_hash(), std::string(crypto::AsBytes(crypto::LeafHash(last))));
+  EXPECT_EQ(t.store().ReadEntry(3).status().code(), Code::kNotFound);
+}
+
+TEST_F(EventStoreTest, TableFilesACrashLeftUningestedAreRemovedAtOpen) {
+  t.Close();
+  const std::string leftover = t.dir() + "/ingest/2.sst";
+  std::ofstream(leftover) << "half a table file";
+  ASSERT_TRUE(std::filesystem::exists(leftover));
+  t.Open();
+  EXPECT_FALSE(std::filesystem::exists(leftover));
+  EXPECT_TRUE(std::filesystem::is_directory(t.dir() + "/ingest"));
 }
 
 // --- checkpoint cadence: at most one signed checkpoint per interval -------------------------

@@ -107,7 +107,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "crash_writer: %s\n", key.status().ToString().c_str());
     return 3;
   }
-  auto store = ledger::EventStore::Open({data_dir, 0, {}});
+  // A batch holding a roster writes its entries as an ingested table file, one of singles
+  // only as a WriteBatch: kills land in both paths and between a file and its WriteBatch.
+  ledger::StoreOptions options{data_dir, 0, {}};
+  options.ingest_entries_min = kRosterEvents;
+  auto store = ledger::EventStore::Open(options);
   if (!store.ok()) {
     std::fprintf(stderr, "crash_writer: %s\n", store.status().ToString().c_str());
     return 3;
