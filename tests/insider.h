@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
+#include <rocksdb/sst_file_writer.h>
 
 #include <memory>
 #include <string>
@@ -79,6 +80,18 @@ class Insider {
   }
   void DeleteTree(std::uint8_t tile_level, std::uint64_t tile_index) {
     EXPECT_TRUE(db_->Delete({}, handles_[2], ledger::format::EncodeTileKey(tile_level, tile_index)).ok());
+  }
+  // Has RocksDB ingest `entries` as one table file of the entries family from `first` on, as a
+  // large batch's commit does before its WriteBatch.
+  void IngestEntries(std::uint64_t first, const std::vector<std::string>& entries, const std::string& file) {
+    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), rocksdb::Options(), handles_[1]);
+    ASSERT_TRUE(writer.Open(file).ok());
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      ASSERT_TRUE(writer.Put(ledger::format::EncodeIndex(first + i), entries[i]).ok());
+    }
+    ASSERT_TRUE(writer.Finish().ok());
+    rocksdb::Status status = db_->IngestExternalFile(handles_[1], {file}, rocksdb::IngestExternalFileOptions());
+    ASSERT_TRUE(status.ok()) << status.ToString();
   }
   // The table files of the entries family, as RocksDB lists them.
   std::vector<rocksdb::LiveFileMetaData> EntryFiles() {

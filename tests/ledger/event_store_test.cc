@@ -458,6 +458,23 @@ TEST_F(EventStoreTest, EntriesPastTheTreeHeadAreDeletedAtOpen) {
   EXPECT_EQ(t.store().ReadEntry(3).status().code(), Code::kNotFound);
 }
 
+// The same with the entries in an ingested table file, as the crash leaves them: the next large
+// batch is ingested in their place.
+TEST_F(EventStoreTest, IngestedEntriesPastTheTreeHeadAreDeletedAtOpen) {
+  crypto::SecretKey officer = t.Register("officer", v1::ROLE_FINANCE_OFFICER);
+  const std::string last = *t.store().ReadEntry(1);
+  t.Close();
+  testing_ledger::Insider(t.dir()).IngestEntries(2, {last, last}, t.dir() + "/orphans.sst");
+  t.ReopenWithIngestEntriesMin(2);
+  EXPECT_EQ(t.store().ReadEntry(2).status().code(), Code::kNotFound);
+  auto receipts = t.AppendRoster({TestLedger::Document("r0"), TestLedger::Document("r1")}, officer);
+  ASSERT_TRUE(receipts.ok()) << receipts.status().ToString();
+  EXPECT_EQ(receipts->front().index, 2u);
+  EXPECT_EQ(Entry(2).previous_hash(), std::string(crypto::AsBytes(crypto::LeafHash(last))));
+  EXPECT_EQ(Entry(3).signed_event().roster().leaf_index(), 1u);
+  EXPECT_EQ(t.store().ReadEntry(4).status().code(), Code::kNotFound);
+}
+
 TEST_F(EventStoreTest, TableFilesACrashLeftUningestedAreRemovedAtOpen) {
   t.Close();
   const std::string leftover = t.dir() + "/ingest/2.sst";
