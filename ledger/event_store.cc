@@ -109,6 +109,11 @@ struct Batch {
   std::uint64_t first_index = 0;
   std::string entry_values;
   std::vector<std::size_t> entry_ends;
+  // That file, built and synced on a thread of its own while the committer writes the batch
+  // before (BuildTable). Declared last: destroyed first, it waits for the thread to be done with
+  // the entries above.
+  std::string table_path;
+  std::future<rocksdb::Status> table;
 };
 
 }  // namespace
@@ -219,10 +224,11 @@ class EventStore::Impl {
   }
   Receipt AddEntry(const CheckedEvent& event, Batch* batch);
   void Commit(std::shared_ptr<Batch> batch);
-  // Writes an ingesting batch's entries as one synced table file and has RocksDB ingest it
-  // (committer thread). Past every stored key, the file goes to the last level: no WAL, memtable,
-  // flush or compaction copies those bytes again.
-  Status IngestEntries(const Batch& batch);
+  // Writes an ingesting batch's entries as one synced table file (on a thread of its own), then
+  // has RocksDB ingest it (committer thread). Past every stored key, the file goes to the last
+  // level: no WAL, memtable, flush or compaction copies those bytes again.
+  rocksdb::Status BuildTable(const Batch& batch) const;
+  Status IngestEntries(Batch* batch);
   // Signs a checkpoint of the durable head, stores it and publishes it. Committer thread only
   // (or Recover and Close, when it is not running).
   Status SignCheckpoint(bool sync);
@@ -600,6 +606,13 @@ void EventStore::Impl::SequenceLoop() {
       }
     }
     std::shared_ptr<Batch> batch = BuildBatch(std::move(group));
+    if (batch && !batch->entry_ends.empty()) {
+      batch->table_path = IngestPath(options_.data_dir) + "/" + std::to_string(batch->first_index) + ".sst";
+      batch->table = std::async(std::launch::async, [this, table = batch.get()] {
+        pthread_setname_np(pthread_self(), "ledger-table");
+        return BuildTable(*table);
+      });
+    }
     if (batch) Commit(std::move(batch));
   }
   std::lock_guard<std::mutex> lock(commit_mutex_);
@@ -904,7 +917,7 @@ void EventStore::Impl::CommitLoop() {
       const auto write_start = std::chrono::steady_clock::now();
       // An ingesting batch's entries are durable first: a crash before the write below leaves
       // them past the durable head, where Recover deletes them.
-      if (!batch->entry_ends.empty()) status = IngestEntries(*batch);
+      if (!batch->entry_ends.empty()) status = IngestEntries(batch.get());
       if (status.ok()) status = FromRocks(rocks_.db->Write(write_options, &batch->write), "committing a batch");
       write_micros = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - write_start).count();
       // In-memory state is ahead of the disk after a failed write: refuse everything after it.
@@ -934,10 +947,9 @@ void EventStore::Impl::CommitLoop() {
   }
 }
 
-Status EventStore::Impl::IngestEntries(const Batch& batch) {
-  const std::string path = IngestPath(options_.data_dir) + "/" + std::to_string(batch.first_index) + ".sst";
+rocksdb::Status EventStore::Impl::BuildTable(const Batch& batch) const {
   rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), rocks_.db->GetOptions(rocks_.entries), rocks_.entries);
-  rocksdb::Status rs = writer.Open(path);
+  rocksdb::Status rs = writer.Open(batch.table_path);
   std::size_t begin = 0;
   for (std::size_t i = 0; rs.ok() && i < batch.entry_ends.size(); ++i) {
     const std::size_t end = batch.entry_ends[i];
@@ -946,19 +958,24 @@ Status EventStore::Impl::IngestEntries(const Batch& batch) {
     begin = end;
   }
   if (rs.ok()) rs = writer.Finish();  // Synced.
+  return rs;
+}
+
+Status EventStore::Impl::IngestEntries(Batch* batch) {
+  rocksdb::Status rs = batch->table.get();
   if (rs.ok()) {
     rocksdb::IngestExternalFileOptions ingest;
     ingest.move_files = true;             // A hard link: the bytes are written once.
     ingest.allow_blocking_flush = false;  // No memtable holds a key this far on (Recover).
     ingest.write_global_seqno = false;    // The file stays as written; the manifest keeps its number.
-    rs = rocks_.db->IngestExternalFile(rocks_.entries, {path}, ingest);
+    rs = rocks_.db->IngestExternalFile(rocks_.entries, {batch->table_path}, ingest);
   }
   if (!rs.ok()) {
     std::error_code ignored;  // The next open empties the folder.
-    std::filesystem::remove(path, ignored);
+    std::filesystem::remove(batch->table_path, ignored);
   }
-  return FromRocks(rs, "ingesting entries " + std::to_string(batch.first_index) + " to " +
-                           std::to_string(batch.first_index + batch.entry_ends.size() - 1));
+  return FromRocks(rs, "ingesting entries " + std::to_string(batch->first_index) + " to " +
+                           std::to_string(batch->first_index + batch->entry_ends.size() - 1));
 }
 
 void EventStore::Impl::Free(std::shared_ptr<Batch> batch) {
