@@ -104,14 +104,15 @@ struct Batch {
   std::optional<std::vector<v1::ActorRecord>> actors_after;  // Set when actors changed.
   // A batch of at least StoreOptions::ingest_entries_min entries keeps its entries out of
   // `write`: their stored bytes, back to back in index order from `first_index`, and where each
-  // ends. The committer writes them as one table file that RocksDB ingests before `write`.
+  // ends. They go into one table file that the committer has RocksDB ingest before `write`.
   bool ingest = false;
   std::uint64_t first_index = 0;
   std::string entry_values;
   std::vector<std::size_t> entry_ends;
   // That file, built and synced on a thread of its own while the committer writes the batch
-  // before (BuildTable). Declared last: destroyed first, it waits for the thread to be done with
-  // the entries above.
+  // before (BuildTable): at most two such threads run, one for the batch the committer holds and
+  // one for the batch handed to it. Declared last: destroyed first, it waits for the thread to be
+  // done with the entries above.
   std::string table_path;
   std::future<rocksdb::Status> table;
 };

@@ -71,9 +71,10 @@ struct StoreStats {
   std::uint64_t checkpoints = 0;  // Checkpoints signed since the store was opened.
   double checkpoint_seconds = 0;  // Time the committer spent signing and storing them.
   std::array<std::uint64_t, 15> batch_sizes{};
-  // Each committed batch's synced WriteBatch, by how long it took: commit_writes[i] counts those
-  // of at most CommitWriteBucketMicros(i) (and more than bucket i - 1's); the last takes the rest.
-  // Quarter powers of two: each bound is 19% above the last. The disk's tail shows here.
+  // Each committed batch's synced WriteBatch (a large batch's ingestion included), by how long
+  // it took: commit_writes[i] counts those of at most CommitWriteBucketMicros(i) (and more than
+  // bucket i - 1's); the last takes the rest. Quarter powers of two: each bound is 19% above the
+  // last. The disk's tail shows here.
   static constexpr std::size_t kCommitWriteBuckets = 81;
   std::array<std::uint64_t, kCommitWriteBuckets> commit_writes{};
   double commit_write_seconds = 0;  // Their total.
