@@ -36,6 +36,10 @@ class EventStoreTest : public ::testing::Test {
     EXPECT_TRUE(entry.ParseFromString(*bytes));
     return entry;
   }
+  // The RFC 6962 leaf hash of stored entry bytes, as the next entry's previous_hash holds it.
+  static std::string LeafHashBytes(const std::string& entry_bytes) {
+    return std::string(crypto::AsBytes(crypto::LeafHash(entry_bytes)));
+  }
   // Asserts that a rejected append left the log exactly as it was.
   void ExpectRejected(const Result<Receipt>& result, Code code, std::uint64_t size_before) {
     ASSERT_FALSE(result.ok());
@@ -62,7 +66,7 @@ TEST_F(EventStoreTest, AppendAssignsNextIndexAndLinksChain) {
   EXPECT_FALSE(receipt->duplicate);
   auto genesis_bytes = t.store().ReadEntry(0);
   auto entry_bytes = t.store().ReadEntry(1);
-  EXPECT_EQ(Entry(1).previous_hash(), std::string(crypto::AsBytes(crypto::LeafHash(*genesis_bytes))));
+  EXPECT_EQ(Entry(1).previous_hash(), LeafHashBytes(*genesis_bytes));
   EXPECT_EQ(receipt->entry_hash, crypto::LeafHash(*entry_bytes));
 }
 
@@ -400,7 +404,7 @@ TEST_F(EventStoreTest, ReopenKeepsEntriesCheckpointAndActors) {
   auto receipt = t.Append(TestLedger::Document("d2"), officer);
   ASSERT_TRUE(receipt.ok()) << receipt.status().ToString();
   EXPECT_EQ(receipt->index, 3u);
-  EXPECT_EQ(Entry(3).previous_hash(), std::string(crypto::AsBytes(crypto::LeafHash(*t.store().ReadEntry(2)))));
+  EXPECT_EQ(Entry(3).previous_hash(), LeafHashBytes(*t.store().ReadEntry(2)));
 }
 
 TEST_F(EventStoreTest, LargeBatchEntriesAreOneTableFileInTheLastLevel) {
@@ -411,7 +415,7 @@ TEST_F(EventStoreTest, LargeBatchEntriesAreOneTableFileInTheLastLevel) {
   auto receipts = t.AppendRoster(events, officer);
   ASSERT_TRUE(receipts.ok()) << receipts.status().ToString();
   for (std::uint64_t i = 2; i <= 6; ++i) {
-    EXPECT_EQ(Entry(i).previous_hash(), std::string(crypto::AsBytes(crypto::LeafHash(*t.store().ReadEntry(i - 1)))));
+    EXPECT_EQ(Entry(i).previous_hash(), LeafHashBytes(*t.store().ReadEntry(i - 1)));
     EXPECT_EQ(Entry(i).signed_event().roster().leaf_index(), i - 2);
   }
   t.Close();
@@ -454,7 +458,7 @@ TEST_F(EventStoreTest, EntriesPastTheTreeHeadAreDeletedAtOpen) {
   auto receipt = t.Append(TestLedger::Document("d1"), officer);
   ASSERT_TRUE(receipt.ok()) << receipt.status().ToString();
   EXPECT_EQ(receipt->index, 2u);
-  EXPECT_EQ(Entry(2).previous_hash(), std::string(crypto::AsBytes(crypto::LeafHash(last))));
+  EXPECT_EQ(Entry(2).previous_hash(), LeafHashBytes(last));
   EXPECT_EQ(t.store().ReadEntry(3).status().code(), Code::kNotFound);
 }
 
@@ -470,7 +474,7 @@ TEST_F(EventStoreTest, IngestedEntriesPastTheTreeHeadAreDeletedAtOpen) {
   auto receipts = t.AppendRoster({TestLedger::Document("r0"), TestLedger::Document("r1")}, officer);
   ASSERT_TRUE(receipts.ok()) << receipts.status().ToString();
   EXPECT_EQ(receipts->front().index, 2u);
-  EXPECT_EQ(Entry(2).previous_hash(), std::string(crypto::AsBytes(crypto::LeafHash(last))));
+  EXPECT_EQ(Entry(2).previous_hash(), LeafHashBytes(last));
   EXPECT_EQ(Entry(3).signed_event().roster().leaf_index(), 1u);
   EXPECT_EQ(t.store().ReadEntry(4).status().code(), Code::kNotFound);
 }
