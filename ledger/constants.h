@@ -118,6 +118,10 @@ inline constexpr std::size_t verify_chunk_entries = 64;
 // long the log grows.
 inline constexpr std::size_t memtable_bytes_max = 192 << 20;
 inline constexpr std::size_t block_cache_bytes = 64 << 20;
+// A scan of the whole log (verify, rebuild) reads table files ahead in blocks of this size and
+// leaves the block cache alone: each block is read once, and inserting it would only evict the
+// filter and index blocks the appends need.
+inline constexpr std::size_t scan_readahead_bytes = 2 << 20;
 // The block cache in 2^1 shards of 32 MiB: a shard must hold the largest filter or index block.
 inline constexpr int block_cache_shard_bits = 1;
 // Memtable size per column family before it is flushed: some 50,000 entries. A flush keeps one

@@ -47,10 +47,7 @@ Status LogReader::Scan(
     std::uint64_t from,
     const std::function<bool(std::uint64_t key_index, std::string_view bytes)>& visit) const {
   auto& h = rocks_->handles;
-  rocksdb::ReadOptions options;
-  options.readahead_size = 2 << 20;  // Sequential scan: read ahead in large blocks.
-  options.fill_cache = false;
-  std::unique_ptr<rocksdb::Iterator> it(h.db->NewIterator(options, h.entries));
+  std::unique_ptr<rocksdb::Iterator> it(h.db->NewIterator(internal::SequentialScan(), h.entries));
   for (it->Seek(format::EncodeIndex(from)); it->Valid(); it->Next()) {
     auto index = format::DecodeIndex(std::string_view(it->key().data(), it->key().size()));
     if (!index) return Status(Code::kCorruption, "an entries key is not an 8-byte index");

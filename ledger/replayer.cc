@@ -180,7 +180,7 @@ Result<RebuildReport> RebuildProjections(const std::string& data_dir,
   // The raw scan rate of the same entries, the floor a rebuild cannot beat.
   auto scan_start = std::chrono::steady_clock::now();
   {
-    std::unique_ptr<rocksdb::Iterator> it(h.db->NewIterator(rocksdb::ReadOptions(), h.entries));
+    std::unique_ptr<rocksdb::Iterator> it(h.db->NewIterator(internal::SequentialScan(), h.entries));
     for (it->SeekToFirst(); it->Valid(); it->Next()) report.entry_bytes += it->value().size();
     if (!it->status().ok()) return internal::FromRocks(it->status(), "scanning entries");
   }
@@ -198,7 +198,7 @@ Result<RebuildReport> RebuildProjections(const std::string& data_dir,
   auto start = std::chrono::steady_clock::now();
   // One thread: a reader thread handing decoded events over measured slower on two cores (the
   // allocator's cross-thread frees cost more than the overlap saved).
-  std::unique_ptr<rocksdb::Iterator> it(h.db->NewIterator(rocksdb::ReadOptions(), h.entries));
+  std::unique_ptr<rocksdb::Iterator> it(h.db->NewIterator(internal::SequentialScan(), h.entries));
   std::uint64_t next = 0;
   v1::LogEntry entry;
   v1::Event decoded;

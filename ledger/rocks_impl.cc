@@ -153,6 +153,13 @@ Result<RocksHandles> OpenRocks(const std::string& path, OpenMode mode) {
   return result;
 }
 
+rocksdb::ReadOptions SequentialScan() {
+  rocksdb::ReadOptions options;
+  options.readahead_size = constants::scan_readahead_bytes;
+  options.fill_cache = false;
+  return options;
+}
+
 Status RecreateFamily(RocksHandles* rocks, rocksdb::ColumnFamilyHandle** family) {
   const std::string name = (*family)->GetName();
   rocksdb::ColumnFamilyDescriptor descriptor;

@@ -43,6 +43,9 @@ enum class OpenMode { kCreate, kReadWrite, kSecondary, kRebuild };
 
 Result<RocksHandles> OpenRocks(const std::string& path, OpenMode mode);
 
+// Read options of a scan that reads each entry once, in order (constants::scan_readahead_bytes).
+rocksdb::ReadOptions SequentialScan();
+
 // Drops `family` with all its rows and creates it again, empty, with the same options
 // (a rebuild's way to discard projections without compacting their tombstones).
 Status RecreateFamily(RocksHandles* rocks, rocksdb::ColumnFamilyHandle** family);
