@@ -140,6 +140,12 @@ inline constexpr std::uint64_t background_bytes_per_sync = 1 << 20;
 // compaction (every id rewritten: 15 s under load at 5 million ids) held up the entries' L0
 // files, which need only a trivial move, until 20 piled up and RocksDB slowed every write.
 inline constexpr int background_jobs = 3;
+// Level-0 files of event ids that start a compaction (RocksDB's default is 4). Ids are random,
+// so every such compaction merges the new files into the whole last level: at 10 million ids
+// each one rewrote all of them (8.5 s of CPU, every 1.2 million new ids, so 7 us per append at
+// the end of the bench's 10-million run, 36 s of CPU in all). Twice the files halve how often,
+// for a probe of a few more in-memory filters per event id.
+inline constexpr int event_ids_l0_files_compaction_trigger = 8;
 
 // Fund flows (ledger/funds.h). The largest amount one event may carry: 1 trillion yuan, far
 // beyond any employment fund, so a typo of many digits is refused while sums of the largest

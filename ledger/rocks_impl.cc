@@ -69,6 +69,7 @@ rocksdb::ColumnFamilyOptions FamilyOptions(std::string_view name,
     // The same for the memtables, where the newest ids live.
     options.memtable_whole_key_filtering = true;
     options.memtable_prefix_bloom_size_ratio = 0.1;
+    options.level0_file_num_compaction_trigger = constants::event_ids_l0_files_compaction_trigger;
   }
   // Level sizes follow the data from the last level up: each level is a tenth of the next, so
   // an L0 flush merges into a small base level instead of rewriting one large L1. This matters
