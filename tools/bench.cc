@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -189,6 +190,7 @@ struct Bench {
   std::size_t pipeline = 1;       // HTTP requests written back to back per connection (--pipeline).
   std::size_t connections = 64;   // Connections of the balance load (--connections).
   double balance_seconds = 3;     // Length of the balance load (--balance-seconds; 0 skips it).
+  std::string latency_log;        // --latency-log: the half-load phase's appends, one a line.
   std::string origin = kOrigin;   // The ledger's; a running ledgerd's with --server.
   std::string event_prefix = "bench-";  // Event ids are the prefix and a counter.
   std::atomic<std::uint64_t> signed_event_bytes{0};  // Of every event signed, for the mean size.
@@ -303,6 +305,7 @@ struct RoundResult {
   double seconds = 0;
   std::uint64_t appended = 0;
   std::vector<double> latencies_ms;
+  std::vector<double> acked_unix_seconds;  // When each of latencies_ms was acknowledged.
   ledger::Status failure;
 };
 
@@ -337,6 +340,8 @@ class Round {
       result.appended += submitter.latencies_ms.size();
       result.latencies_ms.insert(result.latencies_ms.end(), submitter.latencies_ms.begin(),
                                  submitter.latencies_ms.end());
+      result.acked_unix_seconds.insert(result.acked_unix_seconds.end(), submitter.acked_unix_seconds.begin(),
+                                       submitter.acked_unix_seconds.end());
       if (!submitter.failure.ok()) result.failure = submitter.failure;
     }
     return result;
@@ -350,6 +355,7 @@ class Round {
     std::size_t owed = 0;       // Events due (released by the pacer) and not yet submitted.
     std::size_t in_flight = 0;
     std::vector<double> latencies_ms;
+    std::vector<double> acked_unix_seconds;
     ledger::Status failure;
   };
 
@@ -397,6 +403,8 @@ class Round {
         const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
         std::unique_lock<std::mutex> callback_lock(submitter.mutex);
         submitter.latencies_ms.push_back(ms);
+        submitter.acked_unix_seconds.push_back(
+            std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
         if (!receipt.ok() && submitter.failure.ok()) submitter.failure = receipt.status();
         --submitter.in_flight;
         SendAllowed(submitter, callback_lock);
@@ -516,6 +524,21 @@ std::string CommitWriteBound(std::size_t bucket) {
   return "> " + Fixed(ledger::CommitWriteBucketMicros(bucket - 1) / 1000, 2) + " ms";
 }
 
+// Writes one line per append, "<acknowledged at, UTC seconds> <latency ms>", in submitter
+// order, after a header line: the tail's timeline, to set beside the flushes and compactions in
+// RocksDB's LOG (its EVENT_LOG_v1 lines carry time_micros on the same clock).
+ledger::Status WriteLatencyLog(const std::string& path, const RoundResult& round) {
+  std::ofstream out(path, std::ios::trunc);
+  out << "# acked_unix_seconds latency_ms\n" << std::fixed;
+  for (std::size_t i = 0; i < round.latencies_ms.size(); ++i) {
+    out << std::setprecision(6) << round.acked_unix_seconds[i] << ' ' << std::setprecision(3)
+        << round.latencies_ms[i] << '\n';
+  }
+  out.close();
+  if (!out) return ledger::Status(ledger::Code::kIOError, "writing " + path);
+  return ledger::Status::Ok();
+}
+
 ledger::Status Bench::LatencyAtHalfLoad(double peak_rate) {
   const double rate = peak_rate / 2;
   const std::size_t count = static_cast<std::size_t>(std::min(rate * 4, static_cast<double>(kRoundEventsMax)));
@@ -523,8 +546,12 @@ ledger::Status Bench::LatencyAtHalfLoad(double peak_rate) {
   RoundResult round = RunRound(store.get(), SignRound(count), window, rate / kSubmitters);
   if (!round.failure.ok()) return round.failure;
   const ledger::StoreStats after = store->stats();
+  if (!latency_log.empty()) {
+    if (ledger::Status s = WriteLatencyLog(latency_log, round); !s.ok()) return s;
+  }
   double p50 = Percentile(round.latencies_ms, 0.50);
   double p99 = Percentile(round.latencies_ms, 0.99);
+  Figure("half_load_events", static_cast<double>(round.appended));
   Figure("half_load_rate_per_second", static_cast<double>(round.appended) / round.seconds);
   Figure("half_load_p50_ms", p50);
   Figure("half_load_p99_ms", p99);
@@ -1030,7 +1057,8 @@ int RunBench(const std::vector<std::string>& argv) {
   std::vector<std::string> known = {"events", "pipeline", "connections", "balance-seconds", "json"};
   const std::vector<std::string> mode = against_server
       ? std::vector<std::string>{"server", "key", "balance-query"}
-      : std::vector<std::string>{"roster-events", "fund-events", "proof-entries", "window", "dir", "no-http"};
+      : std::vector<std::string>{"roster-events", "fund-events", "proof-entries", "window", "dir", "no-http",
+                                 "latency-log"};
   known.insert(known.end(), mode.begin(), mode.end());
   if (!args->OnlyKnown(known)) return kExitUsage;
   if (against_server && !args->Has("key")) {
@@ -1063,6 +1091,7 @@ int RunBench(const std::vector<std::string>& argv) {
   bench.connections = static_cast<std::size_t>(*connections);
   bench.balance_seconds = static_cast<double>(*balance_seconds);
   bench.http = !args->Has("no-http");
+  bench.latency_log = args->GetOr("latency-log", "");
   if (against_server) return RunServerBench(bench, *args);
   bool temporary = !args->Has("dir");
   bench.dir = args->GetOr("dir", (std::filesystem::temp_directory_path() / ("ledger-bench-" + RandomId())).string());

@@ -836,7 +836,7 @@ const std::vector<Command>& Commands() {
       {"bench", "measure append, roster and verify rates against this machine's limits",
        "usage: ledgerctl bench [--events N] [--roster-events N] [--fund-events N] [--proof-entries N]\n"
        "                       [--window W] [--no-http] [--pipeline N] [--connections N] [--balance-seconds S]\n"
-       "                       [--dir DIR] [--json]\n"
+       "                       [--dir DIR] [--latency-log FILE] [--json]\n"
        "       ledgerctl bench --server URL --key ADMIN_KEY [--events N] [--pipeline N] [--connections N]\n"
        "                       [--balance-seconds S] [--balance-query QUERY] [--json]\n\n"
        "Measures, in one run: Ed25519 verifications per second on all cores and synced RocksDB\n"
@@ -851,7 +851,8 @@ const std::vector<Command>& Commands() {
        "each figure with its ratio to the limit; --json prints one JSON object. Defaults: --events\n"
        "200000, --roster-events 200000, --fund-events 500000, --proof-entries 1000000 (0 skips a\n"
        "phase; under two minutes on 2 cores; the fund targets are set on --fund-events 1000000).\n"
-       "DIR defaults to a fresh temporary folder, removed afterwards.\n\n"
+       "DIR defaults to a fresh temporary folder, removed afterwards. --latency-log writes each\n"
+       "half-load append's acknowledgement time (UTC seconds) and latency (ms) to FILE, one a line.\n\n"
        "With --server, drives a running ledgerd instead: registers 64 finance officers of its own\n"
        "with the admin key, sends N signed appends (signed before the timed phase) over 64\n"
        "keep-alive connections, then signed GET /v1/balances[?QUERY] for S seconds, printing rates,\n"

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <chrono>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
@@ -23,6 +25,10 @@ using testing_tools::Finished;
 using testing_tools::kExitOk;
 using testing_tools::kExitUsage;
 using testing_tools::Subprocess;
+
+double UnixSeconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 Finished Ledgerctl(std::vector<std::string> args) {
   args.insert(args.begin(), LEDGERCTL_PATH);
@@ -53,6 +59,39 @@ TEST(BenchFlagsTest, InProcessFlagsAreRefusedWithServer) {
 TEST(BenchFlagsTest, HttpsServerIsAUsageError) {
   Finished run = Ledgerctl({"bench", "--server", "https://127.0.0.1:1", "--key", "k"});
   EXPECT_EQ(run.exit_code, kExitUsage);
+}
+
+// The half-load phase's timeline: one line per append, each acknowledged during the run and
+// no slower than the run was long. A tiny in-process run (its figures are not judged).
+TEST(BenchLatencyLogTest, HasALinePerHalfLoadAppend) {
+  TempDir dir;
+  const std::string log = dir.path() + "/latencies.txt";
+  const double started = UnixSeconds();
+  Finished run = Ledgerctl({"bench", "--events", "2000", "--roster-events", "0", "--fund-events", "0",
+                            "--proof-entries", "0", "--no-http", "--dir", dir.path() + "/bench",
+                            "--latency-log", log, "--json"});
+  const double ended = UnixSeconds();
+  ASSERT_EQ(run.exit_code, kExitOk) << run.err;
+  std::ifstream in(log);
+  std::string header;
+  std::getline(in, header);
+  EXPECT_EQ(header, "# acked_unix_seconds latency_ms");
+  std::size_t lines = 0;
+  double acked = 0;
+  double latency_ms = 0;
+  while (in >> acked >> latency_ms) {
+    ++lines;
+    EXPECT_GE(acked, started);
+    EXPECT_LE(acked, ended);
+    EXPECT_GT(latency_ms, 0);
+    EXPECT_LE(latency_ms, (ended - started) * 1000);
+  }
+  EXPECT_TRUE(in.eof());  // Every line parsed.
+  const std::string key = "\"half_load_events\":";
+  const std::size_t at = run.out.find(key);
+  ASSERT_NE(at, std::string::npos) << run.out;
+  EXPECT_EQ(lines, static_cast<std::size_t>(std::stod(run.out.substr(at + key.size()))));
+  EXPECT_GT(lines, 0u);
 }
 
 class BenchServerTest : public ::testing::Test {
