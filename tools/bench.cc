@@ -143,12 +143,19 @@ struct SyncedWriteLimit {
 
 double Percentile(std::vector<double>& values, double p);
 
-SyncedWriteLimit MeasureSyncedWriteLimit(const std::string& dir) {
+// A plain RocksDB with default options in `dir`, for the machine's write measurements; null if
+// it cannot be opened.
+std::unique_ptr<rocksdb::DB> OpenScratchRocks(const std::string& dir) {
   rocksdb::Options options;
   options.create_if_missing = true;
   rocksdb::DB* raw = nullptr;
-  if (!rocksdb::DB::Open(options, dir, &raw).ok()) return {};
-  std::unique_ptr<rocksdb::DB> db(raw);
+  if (!rocksdb::DB::Open(options, dir, &raw).ok()) return nullptr;
+  return std::unique_ptr<rocksdb::DB>(raw);
+}
+
+SyncedWriteLimit MeasureSyncedWriteLimit(const std::string& dir) {
+  std::unique_ptr<rocksdb::DB> db = OpenScratchRocks(dir);
+  if (!db) return {};
   rocksdb::WriteOptions sync;
   sync.sync = true;
   std::vector<double> latencies_ms;
@@ -185,11 +192,8 @@ constexpr double kFloorArrivalStepMs = 0.05;
 constexpr std::size_t kFloorVerifyGroup = 8;      // Verifications per paced wake-up (a check chunk).
 
 SyncFloor MeasureSyncFloor(const std::string& dir, double verify_rate) {
-  rocksdb::Options options;
-  options.create_if_missing = true;
-  rocksdb::DB* raw = nullptr;
-  if (!rocksdb::DB::Open(options, dir, &raw).ok()) return {};
-  std::unique_ptr<rocksdb::DB> db(raw);
+  std::unique_ptr<rocksdb::DB> db = OpenScratchRocks(dir);
+  if (!db) return {};
   const crypto::SecretKey key = crypto::SecretKey::Generate();
   std::string message(200, 'm');
   const crypto::Signature signature = key.Sign(message);
@@ -216,7 +220,6 @@ SyncFloor MeasureSyncFloor(const std::string& dir, double verify_rate) {
   rocksdb::WriteOptions sync;
   sync.sync = true;
   std::vector<std::pair<double, double>> writes;  // Start and end, seconds from start.
-  std::vector<double> durations_ms;
   bool failed = false;
   while (Seconds(Clock::now() - start) < kFloorSeconds) {
     rocksdb::WriteBatch batch;
@@ -228,14 +231,14 @@ SyncFloor MeasureSyncFloor(const std::string& dir, double verify_rate) {
       failed = true;
       break;
     }
-    const double end = Seconds(Clock::now() - start);
-    writes.emplace_back(begin, end);
-    durations_ms.push_back((end - begin) * 1000);
+    writes.emplace_back(begin, Seconds(Clock::now() - start));
   }
   done = true;
   for (auto& thread : load) thread.join();
   db->Close().PermitUncheckedError();
   if (failed || !all_valid || writes.size() < 2) return {};
+  std::vector<double> durations_ms;
+  for (const auto& [begin, end] : writes) durations_ms.push_back((end - begin) * 1000);
   SyncFloor floor;
   floor.write_p99_ms = Percentile(durations_ms, 0.99);
   floor.write_max_ms = *std::max_element(durations_ms.begin(), durations_ms.end());
