@@ -143,19 +143,25 @@ struct SyncedWriteLimit {
 
 double Percentile(std::vector<double>& values, double p);
 
-// A plain RocksDB with default options in `dir`, for the machine's write measurements; null if
-// it cannot be opened.
-std::unique_ptr<rocksdb::DB> OpenScratchRocks(const std::string& dir) {
+// The machine's write measurements fail with the store's own words, e.g. "io_error: the
+// scratch RocksDB in DIR: writing a synced batch: IO error: No space left on device".
+ledger::Status ScratchError(const std::string& dir, const std::string& what, const rocksdb::Status& status) {
+  return ledger::Status(ledger::Code::kIOError, "the scratch RocksDB in " + dir + ": " + what + ": " + status.ToString());
+}
+
+// A plain RocksDB with default options in `dir`, for the machine's write measurements.
+ledger::Result<std::unique_ptr<rocksdb::DB>> OpenScratchRocks(const std::string& dir) {
   rocksdb::Options options;
   options.create_if_missing = true;
   rocksdb::DB* raw = nullptr;
-  if (!rocksdb::DB::Open(options, dir, &raw).ok()) return nullptr;
+  if (rocksdb::Status s = rocksdb::DB::Open(options, dir, &raw); !s.ok()) return ScratchError(dir, "opening", s);
   return std::unique_ptr<rocksdb::DB>(raw);
 }
 
-SyncedWriteLimit MeasureSyncedWriteLimit(const std::string& dir) {
-  std::unique_ptr<rocksdb::DB> db = OpenScratchRocks(dir);
-  if (!db) return {};
+ledger::Result<SyncedWriteLimit> MeasureSyncedWriteLimit(const std::string& dir) {
+  auto opened = OpenScratchRocks(dir);
+  if (!opened.ok()) return opened.status();
+  std::unique_ptr<rocksdb::DB> db = std::move(*opened);
   rocksdb::WriteOptions sync;
   sync.sync = true;
   std::vector<double> latencies_ms;
@@ -164,13 +170,13 @@ SyncedWriteLimit MeasureSyncedWriteLimit(const std::string& dir) {
     rocksdb::WriteBatch batch;
     batch.Put("key" + std::to_string(latencies_ms.size()), std::string(300, 'v')).PermitUncheckedError();
     const auto t0 = Clock::now();
-    if (!db->Write(sync, &batch).ok()) return {};
+    if (rocksdb::Status s = db->Write(sync, &batch); !s.ok()) return ScratchError(dir, "writing a synced batch", s);
     latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
   }
   SyncedWriteLimit limit;
   limit.per_second = static_cast<double>(latencies_ms.size()) / Seconds(Clock::now() - start);
   limit.p99_ms = Percentile(latencies_ms, 0.99);
-  db->Close().PermitUncheckedError();
+  if (rocksdb::Status s = db->Close(); !s.ok()) return ScratchError(dir, "closing", s);
   return limit;
 }
 
@@ -191,9 +197,11 @@ constexpr std::size_t kFloorBatchRows = 8;        // About a half-load group com
 constexpr double kFloorArrivalStepMs = 0.05;
 constexpr std::size_t kFloorVerifyGroup = 8;      // Verifications per paced wake-up (a check chunk).
 
-SyncFloor MeasureSyncFloor(const std::string& dir, double verify_rate) {
-  std::unique_ptr<rocksdb::DB> db = OpenScratchRocks(dir);
-  if (!db) return {};
+ledger::Result<SyncFloor> MeasureSyncFloor(const std::string& dir, double verify_rate) {
+  if (!(verify_rate > 0)) return ledger::Status(ledger::Code::kInvalidArgument, "the floor needs a positive verify rate");
+  auto opened = OpenScratchRocks(dir);
+  if (!opened.ok()) return opened.status();
+  std::unique_ptr<rocksdb::DB> db = std::move(*opened);
   const crypto::SecretKey key = crypto::SecretKey::Generate();
   std::string message(200, 'm');
   const crypto::Signature signature = key.Sign(message);
@@ -220,23 +228,24 @@ SyncFloor MeasureSyncFloor(const std::string& dir, double verify_rate) {
   rocksdb::WriteOptions sync;
   sync.sync = true;
   std::vector<std::pair<double, double>> writes;  // Start and end, seconds from start.
-  bool failed = false;
+  rocksdb::Status written;
   while (Seconds(Clock::now() - start) < kFloorSeconds) {
     rocksdb::WriteBatch batch;
     for (std::size_t i = 0; i < kFloorBatchRows; ++i) {
       batch.Put("key" + std::to_string(writes.size() * kFloorBatchRows + i), std::string(300, 'v')).PermitUncheckedError();
     }
     const double begin = Seconds(Clock::now() - start);
-    if (!db->Write(sync, &batch).ok()) {
-      failed = true;
-      break;
-    }
+    written = db->Write(sync, &batch);
+    if (!written.ok()) break;
     writes.emplace_back(begin, Seconds(Clock::now() - start));
   }
   done = true;
   for (auto& thread : load) thread.join();
-  db->Close().PermitUncheckedError();
-  if (failed || !all_valid || writes.size() < 2) return {};
+  const rocksdb::Status closed = db->Close();
+  if (!written.ok()) return ScratchError(dir, "writing a synced batch", written);
+  if (!closed.ok()) return ScratchError(dir, "closing", closed);
+  if (!all_valid) return ledger::Status(ledger::Code::kBadSignature, "a signature the floor made did not verify");
+  if (writes.size() < 2) return ledger::Status(ledger::Code::kUnavailable, "fewer than two synced writes in the floor's time");
   std::vector<double> durations_ms;
   for (const auto& [begin, end] : writes) durations_ms.push_back((end - begin) * 1000);
   SyncFloor floor;
@@ -655,8 +664,10 @@ ledger::Status Bench::LatencyAtHalfLoad(double peak_rate) {
        CommitWriteBound(write_p50) + ", p99 " + CommitWriteBound(write_p99) + ", longest " +
        CommitWriteBound(write_max) + " (a plain RocksDB's synced write p99 above is the floor)");
   // Measured after the phase, not during it, which it would slow.
-  const SyncFloor floor = MeasureSyncFloor(dir + "/floor", rate);
+  const auto measured = MeasureSyncFloor(dir + "/floor", rate);
   std::filesystem::remove_all(dir + "/floor");
+  if (!measured.ok()) return measured.status();
+  const SyncFloor& floor = *measured;
   Figure("half_load_floor_write_p99_ms", floor.write_p99_ms);
   Figure("half_load_floor_write_max_ms", floor.write_max_ms);
   Figure("half_load_floor_arrival_p99_ms", floor.arrival_p99_ms);
@@ -1194,14 +1205,18 @@ int RunBench(const std::vector<std::string>& argv) {
   std::filesystem::create_directories(bench.dir);
 
   double verify_limit = MeasureVerifyLimit();
-  const SyncedWriteLimit write_limit = MeasureSyncedWriteLimit(bench.dir + "/limit");
+  const auto write_limit = MeasureSyncedWriteLimit(bench.dir + "/limit");
+  if (!write_limit.ok()) {
+    if (temporary) std::filesystem::remove_all(bench.dir);
+    return Print(bench, write_limit.status(), args->Has("json"));
+  }
   bench.Figure("cores", Cores());
   bench.Figure("verify_limit_per_second", verify_limit);
-  bench.Figure("synced_batch_writes_per_second", write_limit.per_second);
-  bench.Figure("synced_batch_write_p99_ms", write_limit.p99_ms);
+  bench.Figure("synced_batch_writes_per_second", write_limit->per_second);
+  bench.Figure("synced_batch_write_p99_ms", write_limit->p99_ms);
   bench.Line("machine: " + std::to_string(Cores()) + " cores; Ed25519 verify limit " + Fixed(verify_limit) +
-             "/s on all cores; synced RocksDB batch writes " + Fixed(write_limit.per_second) + "/s, p99 " +
-             Fixed(write_limit.p99_ms, 2) + " ms");
+             "/s on all cores; synced RocksDB batch writes " + Fixed(write_limit->per_second) + "/s, p99 " +
+             Fixed(write_limit->p99_ms, 2) + " ms");
 
   double peak = 0;
   ledger::Status status = bench.Setup();

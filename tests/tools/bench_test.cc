@@ -24,6 +24,7 @@ namespace {
 using testing_ledger::TempDir;
 using testing_ledger::TestLedger;
 using testing_tools::Finished;
+using testing_tools::kExitIoError;
 using testing_tools::kExitOk;
 using testing_tools::kExitUsage;
 using testing_tools::Subprocess;
@@ -116,6 +117,21 @@ TEST(BenchLatencyLogTest, PrintsTheMachinesFloorAtHalfLoad) {
   EXPECT_GE(longest, p99);
   EXPECT_GT(arrival, 0);
   EXPECT_FALSE(std::filesystem::exists(dir.path() + "/bench/floor"));  // Its store is removed.
+}
+
+// The machine's write measurements fail with the store's reason, and the bench stops there.
+// Here the limit's scratch RocksDB cannot be created: a file is where its folder would go.
+TEST(BenchScratchTest, AnUnusableScratchStoreIsAnIoError) {
+  TempDir dir;
+  const std::string bench = dir.path() + "/bench";
+  std::filesystem::create_directories(bench);
+  std::ofstream(bench + "/limit") << "in the way\n";
+  Finished run = Ledgerctl({"bench", "--events", "0", "--roster-events", "0", "--fund-events", "0",
+                            "--proof-entries", "0", "--no-http", "--dir", bench});
+  EXPECT_EQ(run.exit_code, kExitIoError);
+  const std::string expected = "error: io_error: the scratch RocksDB in " + bench + "/limit: opening: ";
+  EXPECT_EQ(run.err.substr(0, expected.size()), expected) << run.err;
+  EXPECT_EQ(run.out, "");
 }
 
 class BenchServerTest : public ::testing::Test {
