@@ -134,6 +134,36 @@ double MeasureVerifyLimit() {
   return median * kLimitSlices / kLimitSeconds;
 }
 
+// The machine's CPU time since boot, from the first line of /proc/stat ("cpu user nice system
+// idle iowait irq softirq steal ...", in clock ticks): all of it, and steal, the time the
+// hypervisor ran something else while a vCPU wanted to run. Zeros where /proc/stat is missing.
+struct CpuTimes {
+  std::uint64_t total = 0;
+  std::uint64_t steal = 0;
+};
+constexpr std::size_t kStatFields = 8;  // user .. steal; guest time is counted in user already.
+
+CpuTimes ReadCpuTimes() {
+  std::ifstream stat("/proc/stat");
+  std::string name;
+  CpuTimes times;
+  if (!(stat >> name) || name != "cpu") return times;
+  std::uint64_t field = 0;
+  for (std::size_t i = 0; i < kStatFields && stat >> field; ++i) {
+    times.total += field;
+    if (i == kStatFields - 1) times.steal = field;
+  }
+  return times;
+}
+
+// The share of the vCPUs' time the hypervisor took between two readings. On the development VM
+// it grows with disk writes beside busy vCPUs (the host emulates the disk on the same cores),
+// and a synced write's tail grows with it (docs/bench.md).
+double StealShare(const CpuTimes& before, const CpuTimes& after) {
+  if (after.total <= before.total) return 0;
+  return static_cast<double>(after.steal - before.steal) / static_cast<double>(after.total - before.total);
+}
+
 // Synced single-write batches into a plain RocksDB on the same disk: how many a second, and the
 // p99 of one, the floor under any durable append's latency.
 struct SyncedWriteLimit {
@@ -191,6 +221,7 @@ struct SyncFloor {
   double write_p99_ms = 0;
   double write_max_ms = 0;
   double arrival_p99_ms = 0;  // The wait of an append arriving at a random moment, p99.
+  double steal_share = 0;     // StealShare over the measurement.
 };
 constexpr double kFloorSeconds = 4.0;             // As long as the half-load phase.
 constexpr std::size_t kFloorBatchRows = 8;        // About a half-load group commit's appends.
@@ -208,6 +239,7 @@ ledger::Result<SyncFloor> MeasureSyncFloor(const std::string& dir, double verify
   std::atomic<bool> done{false};
   std::atomic<bool> all_valid{true};
   std::vector<std::thread> load;
+  const CpuTimes cpu_before = ReadCpuTimes();
   const auto start = Clock::now();
   for (unsigned t = 0; t < Cores(); ++t) {
     load.emplace_back([&, t] {
@@ -241,6 +273,7 @@ ledger::Result<SyncFloor> MeasureSyncFloor(const std::string& dir, double verify
   }
   done = true;
   for (auto& thread : load) thread.join();
+  const CpuTimes cpu_after = ReadCpuTimes();
   const rocksdb::Status closed = db->Close();
   if (!written.ok()) return ScratchError(dir, "writing a synced batch", written);
   if (!closed.ok()) return ScratchError(dir, "closing", closed);
@@ -258,6 +291,7 @@ ledger::Result<SyncFloor> MeasureSyncFloor(const std::string& dir, double verify
     waits_ms.push_back((writes[k + 1].second - at) * 1000);
   }
   floor.arrival_p99_ms = Percentile(waits_ms, 0.99);
+  floor.steal_share = StealShare(cpu_before, cpu_after);
   return floor;
 }
 
@@ -400,6 +434,8 @@ struct RoundResult {
   std::uint64_t appended = 0;
   std::vector<double> latencies_ms;
   std::vector<double> acked_unix_seconds;  // When each of latencies_ms was acknowledged.
+  CpuTimes cpu_before;  // The machine's, when the round started and when it ended.
+  CpuTimes cpu_after;
   ledger::Status failure;
 };
 
@@ -527,7 +563,11 @@ class Round {
 RoundResult RunRound(ledger::EventStore* store, std::vector<std::vector<std::string>> work,
                      std::size_t window, double rate_per_submitter) {
   Round round(store, std::move(work), window);
-  return round.Run(rate_per_submitter);
+  const CpuTimes cpu_before = ReadCpuTimes();
+  RoundResult result = round.Run(rate_per_submitter);
+  result.cpu_before = cpu_before;
+  result.cpu_after = ReadCpuTimes();
+  return result;
 }
 
 // Resident memory now, in MiB, after returning freed heap pages to the OS.
@@ -562,12 +602,15 @@ ledger::Status Bench::SignedAppends(double verify_limit, double* peak_rate) {
   std::uint64_t appended = 0;
   Progress progress("signed appends", events);
   const ledger::StoreStats before = store->stats();
+  CpuTimes cpu;  // Over the rounds' timed parts only: the signing between them is the bench's.
   while (appended < events) {
     std::size_t count = static_cast<std::size_t>(std::min<std::uint64_t>(kRoundEventsMax, events - appended));
     RoundResult round = RunRound(store.get(), SignRound(count), window, 0);
     if (!round.failure.ok()) return round.failure;
     seconds += round.seconds;
     appended += round.appended;
+    cpu.total += round.cpu_after.total - round.cpu_before.total;
+    cpu.steal += round.cpu_after.steal - round.cpu_before.steal;
     progress.Update(appended);
   }
   progress.Finish();
@@ -583,6 +626,9 @@ ledger::Status Bench::SignedAppends(double verify_limit, double* peak_rate) {
   Line("signed appends, 64 submitters x " + std::to_string(window) + " in flight, durable before ack: " +
        Fixed(*peak_rate) + " events/s = " + Fixed(*peak_rate / verify_limit, 2) + " x verify limit " +
        Fixed(verify_limit) + "/s measured just before (target >= 0.75)");
+  const double steal = StealShare({}, cpu);
+  Figure("signed_appends_steal_share", steal);
+  Line("  the hypervisor took " + Fixed(100 * steal, 1) + "% of the vCPUs' time during them (steal, /proc/stat)");
   Figure("checkpoints_per_second", checkpoints / seconds);
   Figure("checkpoint_us", checkpoints > 0 ? checkpoint_seconds / checkpoints * 1e6 : 0);
   Figure("checkpoint_share_of_appends", checkpoint_seconds / seconds);
@@ -663,6 +709,9 @@ ledger::Status Bench::LatencyAtHalfLoad(double peak_rate) {
   Line("  its " + Fixed(static_cast<double>(after.batches - before.batches)) + " group commits' synced writes: p50 " +
        CommitWriteBound(write_p50) + ", p99 " + CommitWriteBound(write_p99) + ", longest " +
        CommitWriteBound(write_max) + " (a plain RocksDB's synced write p99 above is the floor)");
+  const double steal = StealShare(round.cpu_before, round.cpu_after);
+  Figure("half_load_steal_share", steal);
+  Line("  the hypervisor took " + Fixed(100 * steal, 1) + "% of the vCPUs' time during the phase (steal, /proc/stat)");
   // Measured after the phase, not during it, which it would slow.
   const auto measured = MeasureSyncFloor(dir + "/floor", rate);
   std::filesystem::remove_all(dir + "/floor");
@@ -671,11 +720,13 @@ ledger::Status Bench::LatencyAtHalfLoad(double peak_rate) {
   Figure("half_load_floor_write_p99_ms", floor.write_p99_ms);
   Figure("half_load_floor_write_max_ms", floor.write_max_ms);
   Figure("half_load_floor_arrival_p99_ms", floor.arrival_p99_ms);
+  Figure("half_load_floor_steal_share", floor.steal_share);
   Line("  the machine at this load, in the " + Fixed(kFloorSeconds) + " s after: a plain RocksDB's synced writes back "
        "to back beside " + Fixed(rate) + " Ed25519 verifications/s on all cores: p99 " + Fixed(floor.write_p99_ms, 2) +
        " ms, longest " + Fixed(floor.write_max_ms, 2) + " ms; an append arriving at a random moment would wait p99 " +
        Fixed(floor.arrival_p99_ms, 2) + " ms for its write to be durable (the floor under the p99 above, had the "
-       "machine behaved the same during the phase)");
+       "machine behaved the same during the phase); the hypervisor took " + Fixed(100 * floor.steal_share, 1) +
+       "% of the vCPUs' time");
   return ledger::Status::Ok();
 }
 

@@ -104,7 +104,8 @@ TEST(BenchLatencyLogTest, HasALinePerHalfLoadAppend) {
 
 // The floor under the half-load latency is measured in the same run: a plain RocksDB's synced
 // writes beside the phase's verification load, each taking some time, the longest no shorter
-// than the p99, and an arriving append waiting at least for one whole write.
+// than the p99, and an arriving append waiting at least for one whole write; and how much of
+// the vCPUs' time the hypervisor took during the peak and half-load phases and the floor.
 TEST(BenchLatencyLogTest, PrintsTheMachinesFloorAtHalfLoad) {
   TempDir dir;
   Finished run = Ledgerctl({"bench", "--events", "2000", "--roster-events", "0", "--fund-events", "0",
@@ -117,6 +118,11 @@ TEST(BenchLatencyLogTest, PrintsTheMachinesFloorAtHalfLoad) {
   EXPECT_GE(longest, p99);
   EXPECT_GT(arrival, 0);
   EXPECT_FALSE(std::filesystem::exists(dir.path() + "/bench/floor"));  // Its store is removed.
+  // The hypervisor's share of the vCPUs (steal) in both phases and the floor: 0 on bare metal.
+  for (const char* steal : {"signed_appends_steal_share", "half_load_steal_share", "half_load_floor_steal_share"}) {
+    EXPECT_GE(JsonFigure(run.out, steal), 0) << steal;
+    EXPECT_LT(JsonFigure(run.out, steal), 1) << steal;
+  }
 }
 
 // The machine's write measurements fail with the store's reason, and the bench stops there.
