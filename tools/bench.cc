@@ -156,12 +156,17 @@ CpuTimes ReadCpuTimes() {
   return times;
 }
 
-// The share of the vCPUs' time the hypervisor took between two readings. On the development VM
-// it grows with disk writes beside busy vCPUs (the host emulates the disk on the same cores),
-// and a synced write's tail grows with it (docs/bench.md).
-double StealShare(const CpuTimes& before, const CpuTimes& after) {
-  if (after.total <= before.total) return 0;
-  return static_cast<double>(after.steal - before.steal) / static_cast<double>(after.total - before.total);
+// The CPU time spent between two readings.
+CpuTimes operator-(const CpuTimes& after, const CpuTimes& before) {
+  return {after.total - before.total, after.steal - before.steal};
+}
+
+// The share of `spent` the hypervisor took. On the development VM it grows with disk writes
+// beside busy vCPUs (the host emulates the disk on the same cores), and a synced write's tail
+// grows with it (docs/bench.md).
+double StealShare(const CpuTimes& spent) {
+  if (spent.total == 0) return 0;
+  return static_cast<double>(spent.steal) / static_cast<double>(spent.total);
 }
 
 // Synced single-write batches into a plain RocksDB on the same disk: how many a second, and the
@@ -273,7 +278,7 @@ ledger::Result<SyncFloor> MeasureSyncFloor(const std::string& dir, double verify
   }
   done = true;
   for (auto& thread : load) thread.join();
-  const CpuTimes cpu_after = ReadCpuTimes();
+  const CpuTimes cpu_spent = ReadCpuTimes() - cpu_before;
   const rocksdb::Status closed = db->Close();
   if (!written.ok()) return ScratchError(dir, "writing a synced batch", written);
   if (!closed.ok()) return ScratchError(dir, "closing", closed);
@@ -291,7 +296,7 @@ ledger::Result<SyncFloor> MeasureSyncFloor(const std::string& dir, double verify
     waits_ms.push_back((writes[k + 1].second - at) * 1000);
   }
   floor.arrival_p99_ms = Percentile(waits_ms, 0.99);
-  floor.steal_share = StealShare(cpu_before, cpu_after);
+  floor.steal_share = StealShare(cpu_spent);
   return floor;
 }
 
@@ -434,8 +439,7 @@ struct RoundResult {
   std::uint64_t appended = 0;
   std::vector<double> latencies_ms;
   std::vector<double> acked_unix_seconds;  // When each of latencies_ms was acknowledged.
-  CpuTimes cpu_before;  // The machine's, when the round started and when it ended.
-  CpuTimes cpu_after;
+  CpuTimes cpu;  // The machine's CPU time over the round.
   ledger::Status failure;
 };
 
@@ -565,8 +569,7 @@ RoundResult RunRound(ledger::EventStore* store, std::vector<std::vector<std::str
   Round round(store, std::move(work), window);
   const CpuTimes cpu_before = ReadCpuTimes();
   RoundResult result = round.Run(rate_per_submitter);
-  result.cpu_before = cpu_before;
-  result.cpu_after = ReadCpuTimes();
+  result.cpu = ReadCpuTimes() - cpu_before;
   return result;
 }
 
@@ -609,8 +612,8 @@ ledger::Status Bench::SignedAppends(double verify_limit, double* peak_rate) {
     if (!round.failure.ok()) return round.failure;
     seconds += round.seconds;
     appended += round.appended;
-    cpu.total += round.cpu_after.total - round.cpu_before.total;
-    cpu.steal += round.cpu_after.steal - round.cpu_before.steal;
+    cpu.total += round.cpu.total;
+    cpu.steal += round.cpu.steal;
     progress.Update(appended);
   }
   progress.Finish();
@@ -626,7 +629,7 @@ ledger::Status Bench::SignedAppends(double verify_limit, double* peak_rate) {
   Line("signed appends, 64 submitters x " + std::to_string(window) + " in flight, durable before ack: " +
        Fixed(*peak_rate) + " events/s = " + Fixed(*peak_rate / verify_limit, 2) + " x verify limit " +
        Fixed(verify_limit) + "/s measured just before (target >= 0.75)");
-  const double steal = StealShare({}, cpu);
+  const double steal = StealShare(cpu);
   Figure("signed_appends_steal_share", steal);
   Line("  the hypervisor took " + Fixed(100 * steal, 1) + "% of the vCPUs' time during them (steal, /proc/stat)");
   Figure("checkpoints_per_second", checkpoints / seconds);
@@ -709,7 +712,7 @@ ledger::Status Bench::LatencyAtHalfLoad(double peak_rate) {
   Line("  its " + Fixed(static_cast<double>(after.batches - before.batches)) + " group commits' synced writes: p50 " +
        CommitWriteBound(write_p50) + ", p99 " + CommitWriteBound(write_p99) + ", longest " +
        CommitWriteBound(write_max) + " (a plain RocksDB's synced write p99 above is the floor)");
-  const double steal = StealShare(round.cpu_before, round.cpu_after);
+  const double steal = StealShare(round.cpu);
   Figure("half_load_steal_share", steal);
   Line("  the hypervisor took " + Fixed(100 * steal, 1) + "% of the vCPUs' time during the phase (steal, /proc/stat)");
   // Measured after the phase, not during it, which it would slow.
