@@ -136,6 +136,16 @@ static_assert(6 * 2 * family_memtable_bytes <= memtable_bytes_max);
 // fsync queued behind it: a 20-45 ms stall once per flush, the worst of `ledgerctl bench`'s
 // half-load latencies.
 inline constexpr std::uint64_t background_bytes_per_sync = 1 << 20;
+// Flushes and compactions together write at most this many bytes a second, handed out in
+// slices every background_write_refill_micros (320 KiB each). On this project's VM a synced WAL
+// write waits for the background bytes queued at the disk ahead of it: beside 32 MiB written
+// at once every second, synced writes arriving at random waited up to 54-68 ms (p99); beside
+// the same 32 MiB a second in 256 KiB pieces every 8 ms, 2-4 ms. At half of peak, unpaced
+// flushes and compactions put the append p99 at 14.6 ms (median of 16 runs), paced at 32 MiB/s
+// 7.9 ms (8 runs), and the 10-million run's peak appends and rosters kept up (docs/bench.md).
+// The live store only: a rebuild and a verify's scratch replay have no appends waiting.
+inline constexpr std::int64_t background_write_bytes_per_second = 32 << 20;
+inline constexpr std::int64_t background_write_refill_micros = 10'000;
 // RocksDB background threads: one flushes, two compact. With one compaction thread, an event-id
 // compaction (every id rewritten: 15 s under load at 5 million ids) held up the entries' L0
 // files, which need only a trivial move, until 20 piled up and RocksDB slowed every write.

@@ -4,6 +4,7 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/memtablerep.h>
+#include <rocksdb/rate_limiter.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/write_buffer_manager.h>
 #include <rocksdb/slice_transform.h>
@@ -96,6 +97,12 @@ Result<RocksHandles> OpenRocks(const std::string& path, OpenMode mode) {
   options.paranoid_checks = true;
   options.max_background_jobs = constants::background_jobs;  // One flush, two compactions.
   options.bytes_per_sync = constants::background_bytes_per_sync;
+  if (mode == OpenMode::kReadWrite) {
+    // Paced background writes (ledger/constants.h): the appends' synced writes queue behind them.
+    options.rate_limiter.reset(rocksdb::NewGenericRateLimiter(
+        constants::background_write_bytes_per_second, constants::background_write_refill_micros,
+        /*fairness=*/10, rocksdb::RateLimiter::Mode::kWritesOnly, /*auto_tuned=*/false));
+  }
   // The vector memtable of a rebuild takes one writer at a time.
   options.allow_concurrent_memtable_write = mode != OpenMode::kRebuild;
   // Bounded memory (ledger/constants.h): one memtable budget and one block cache per open store.
