@@ -140,9 +140,9 @@ inline constexpr std::uint64_t background_bytes_per_sync = 1 << 20;
 // slices every background_write_refill_micros (320 KiB each). On this project's VM a synced WAL
 // write waits for the background bytes queued at the disk ahead of it: beside 32 MiB written
 // at once every second, synced writes arriving at random waited up to 54-68 ms (p99); beside
-// the same 32 MiB a second in 256 KiB pieces every 8 ms, 2-4 ms. At half of peak, unpaced
-// flushes and compactions put the append p99 at 14.6 ms (median of 16 runs), paced at 32 MiB/s
-// 7.9 ms (8 runs), and the 10-million run's peak appends and rosters kept up (docs/bench.md).
+// the same 32 MiB a second in 256 KiB pieces every 8 ms, 2-4 ms. At half of peak the append
+// p99 was under 10 ms in 4 of 21 runs unpaced and in 13 of 19 paced at 32 MiB/s (medians 13.7
+// and 8.8 ms), and the 10-million run's peak appends and rosters kept up (docs/bench.md).
 // The live store only: a rebuild and a verify's scratch replay have no appends waiting.
 inline constexpr std::int64_t background_write_bytes_per_second = 32 << 20;
 inline constexpr std::int64_t background_write_refill_micros = 10'000;

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 #include <rocksdb/rate_limiter.h>
 
-#include "ledger/constants.h"
 #include "tests/test_ledger.h"
 
 namespace ledger::internal {
