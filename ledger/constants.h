@@ -137,7 +137,7 @@ static_assert(6 * 2 * family_memtable_bytes <= memtable_bytes_max);
 // half-load latencies.
 inline constexpr std::uint64_t background_bytes_per_sync = 1 << 20;
 // Flushes and compactions together write at most this many bytes a second, handed out in
-// slices every background_write_refill_micros (320 KiB each). On this project's VM a synced WAL
+// slices every background_write_refill_micros (335,544 bytes each). On this project's VM a synced WAL
 // write waits for the background bytes queued at the disk ahead of it: beside 32 MiB written
 // at once every second, synced writes arriving at random waited up to 54-68 ms (p99); beside
 // the same 32 MiB a second in 256 KiB pieces every 8 ms, 2-4 ms. At half of peak the append

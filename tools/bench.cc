@@ -161,6 +161,12 @@ CpuTimes operator-(const CpuTimes& after, const CpuTimes& before) {
   return {after.total - before.total, after.steal - before.steal};
 }
 
+CpuTimes& operator+=(CpuTimes& sum, const CpuTimes& spent) {
+  sum.total += spent.total;
+  sum.steal += spent.steal;
+  return sum;
+}
+
 // The share of `spent` the hypervisor took. On the development VM it grows with disk writes
 // beside busy vCPUs (the host emulates the disk on the same cores), and a synced write's tail
 // grows with it (docs/bench.md).
@@ -612,8 +618,7 @@ ledger::Status Bench::SignedAppends(double verify_limit, double* peak_rate) {
     if (!round.failure.ok()) return round.failure;
     seconds += round.seconds;
     appended += round.appended;
-    cpu.total += round.cpu.total;
-    cpu.steal += round.cpu.steal;
+    cpu += round.cpu;
     progress.Update(appended);
   }
   progress.Finish();
